@@ -1,0 +1,54 @@
+# Every target sets up .venv by itself when it is missing or stale, so a fresh clone needs only
+# `make lab` (students) or `make test` (CI, developers).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+# nbgrader shells out to `alembic`, so the venv's bin/ must be on PATH for every target.
+export PATH := $(BIN):$(PATH)
+# jupyter refuses to start as root without this flag (CI runs as root).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup lab test course release grade feedback browser-test lint doctor clean
+
+setup: $(STAMP)
+
+# torch==2.13.0 goes in first: with it present, pyproject's torch range installs nothing more
+# (letting pip resolve torch on its own would pull a multi-GB CUDA build onto a CPU machine).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+course: $(STAMP)
+	$(BIN)/python -m aeutils course --out build
+
+doctor: $(STAMP)
+	$(BIN)/aeutils doctor
+
+# Instructors: ASSIGNMENT=<id> releases one (default: all); SUBMISSIONS=<folder> to grade.
+release: $(STAMP)
+	$(BIN)/aeutils release $(ASSIGNMENT)
+
+grade: $(STAMP)
+	$(BIN)/aeutils grade $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS),)
+
+feedback: $(STAMP)
+	$(BIN)/aeutils feedback $(ASSIGNMENT)
+
+browser-test: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -m browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check aeutils tests
+
+clean:
+	rm -rf build .pytest_cache
