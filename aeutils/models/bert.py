@@ -1,0 +1,70 @@
+"""A tiny BERT: a transformer encoder trained to fill in masked tokens (a denoising autoencoder
+for text)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from aeutils import losses, noise
+from aeutils.checks import require_integer, require_ndim
+from aeutils.models.base import AEOutput
+
+
+class MaskedTokenDenoiser(nn.Module):
+    """Token + position embeddings -> transformer encoder -> per-position vocabulary scores.
+
+    ``encode(tokens: (batch, length) int64) -> h: (batch, length, dim)``;
+    ``decode(h) -> logits: (batch, length, vocab_size)``.
+    ``loss(tokens)`` corrupts the tokens with ``noise.bert_mask`` at ``rate`` (15%, 80/10/10) and
+    scores only the selected positions. With ``rate=0`` it trains on the copy task instead
+    (predict every token from an uncorrupted input), which is trivial to solve and teaches nothing.
+    """
+
+    def __init__(self, vocab_size: int, max_len: int = 64, dim: int = 64, heads: int = 4,
+                 layers: int = 2, mask_id: int = 2, num_special: int = 4, rate: float = 0.15,
+                 dropout: float = 0.0, generator: torch.Generator | None = None):
+        super().__init__()
+        if dim % heads:
+            raise ValueError(f"dim={dim} must be divisible by heads={heads}")
+        self.vocab_size, self.max_len, self.dim = vocab_size, max_len, dim
+        self.mask_id, self.num_special, self.rate = mask_id, num_special, rate
+        self.generator = generator
+        self.token_embedding = nn.Embedding(vocab_size, dim)
+        self.position_embedding = nn.Embedding(max_len, dim)
+        layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=4 * dim, dropout=dropout,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.transformer = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, vocab_size)
+
+    def _check(self, tokens: torch.Tensor) -> None:
+        require_integer(tokens, "tokens")
+        require_ndim(tokens, (2,), "tokens", "(batch, length)")
+        if tokens.shape[1] > self.max_len:
+            raise ValueError(f"sequences are {tokens.shape[1]} tokens long; max_len is {self.max_len}")
+        if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= self.vocab_size):
+            raise ValueError(f"token ids must be in 0..{self.vocab_size - 1}")
+
+    def encode(self, tokens: torch.Tensor) -> torch.Tensor:
+        self._check(tokens)
+        positions = torch.arange(tokens.shape[1], device=tokens.device)
+        h = self.token_embedding(tokens) + self.position_embedding(positions)
+        return self.norm(self.transformer(h))
+
+    def decode(self, h: torch.Tensor) -> torch.Tensor:
+        return self.head(h)
+
+    def forward(self, tokens: torch.Tensor) -> AEOutput:
+        h = self.encode(tokens)
+        return AEOutput(h, self.decode(h))
+
+    def loss(self, tokens: torch.Tensor) -> torch.Tensor:
+        if self.rate == 0:
+            logits = self(tokens).x_hat
+            return losses.masked_token_loss(logits, tokens, torch.ones_like(tokens, dtype=torch.bool))
+        corrupted = noise.bert_mask(tokens, self.mask_id, self.vocab_size, self.rate,
+                                    self.generator, self.num_special)
+        if not bool(corrupted.mask.any()):
+            return self(tokens).x_hat.sum() * 0.0  # nothing selected in this batch
+        return losses.masked_token_loss(self(corrupted.tokens).x_hat, corrupted.targets, corrupted.mask)

@@ -1,0 +1,89 @@
+"""Sparse autoencoders: an overcomplete code kept sparse by a penalty or an activation."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aeutils import losses
+from aeutils.models.base import Autoencoder
+
+SPARSITIES = ("l1", "kl", "topk", "lifetime", "none")
+
+
+class SparseAutoencoder(Autoencoder):
+    """One hidden layer, usually wider than the input, made sparse in one of four ways.
+
+    - ``"l1"``: ReLU code, loss ``MSE + weight * l1_sparsity(h)``;
+    - ``"kl"``: sigmoid code, loss ``MSE + weight * kl_sparsity(h, rho)``;
+    - ``"topk"``: ReLU then keep each sample's ``k`` largest units (no penalty needed);
+    - ``"lifetime"``: ReLU then, during training, keep each unit's top ``fraction`` of the batch
+      (winner-take-all over the batch). A single image has no batch to compete in, so at evaluation
+      each unit fires only above its running threshold: the average smallest winning activation
+      seen in training (as batch top-k autoencoders do);
+    - ``"none"``: a plain overcomplete ReLU autoencoder, for comparison.
+
+    The decoder is linear, ``x_hat = W h + b``, so its columns are a dictionary of "atoms" that the
+    code mixes. With ``unit_norm_decoder`` (default) each column has norm 1, so the penalty cannot be
+    dodged by shrinking ``h`` and growing ``W``.
+    """
+
+    def __init__(self, input_shape: int | tuple[int, ...], code_size: int, sparsity: str = "l1",
+                 weight: float = 1e-3, k: int | None = None, fraction: float = 0.05,
+                 rho: float = 0.05, unit_norm_decoder: bool = True):
+        super().__init__(input_shape, code_size)
+        if sparsity not in SPARSITIES:
+            raise ValueError(f"sparsity must be one of {SPARSITIES}, got {sparsity!r}")
+        if sparsity == "topk" and (k is None or not 1 <= k <= code_size):
+            raise ValueError(f"top-k sparsity needs 1 <= k <= code_size={code_size}, got k={k!r}")
+        if weight < 0:
+            raise ValueError(f"weight must be >= 0, got {weight}")
+        self.sparsity, self.weight, self.k = sparsity, weight, k
+        self.fraction, self.rho = fraction, rho
+        self.unit_norm_decoder = unit_norm_decoder
+        self.encoder = nn.Linear(self.input_dim, code_size)
+        self.decoder_weight = nn.Parameter(self.encoder.weight.detach().t().clone())
+        self.decoder_bias = nn.Parameter(torch.zeros(self.input_dim))
+        self.register_buffer("threshold", torch.zeros(code_size))  # lifetime sparsity at eval
+
+    def pre_activation(self, x_flat: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x_flat)
+
+    def encode_flat(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.pre_activation(x)
+        if self.sparsity == "kl":
+            return torch.sigmoid(a)
+        h = F.relu(a)
+        if self.sparsity == "topk":
+            return losses.topk(h, self.k)
+        if self.sparsity == "lifetime":
+            if not self.training:
+                return h * (h > self.threshold)
+            sparse = losses.lifetime_topk(h, self.fraction)
+            with torch.no_grad():  # each unit's smallest winning activation, averaged over batches
+                smallest = torch.where(sparse > 0, sparse, torch.inf).min(dim=0).values
+                seen = torch.isfinite(smallest)
+                self.threshold[seen] = 0.9 * self.threshold[seen] + 0.1 * smallest[seen]
+            return sparse
+        return h
+
+    def dictionary(self) -> torch.Tensor:
+        """Decoder columns ``(D, code_size)``, normalized when ``unit_norm_decoder``."""
+        w = self.decoder_weight
+        return w / w.norm(dim=0, keepdim=True).clamp_min(1e-8) if self.unit_norm_decoder else w
+
+    def decode_flat(self, h: torch.Tensor) -> torch.Tensor:
+        return F.linear(h, self.dictionary(), self.decoder_bias)
+
+    def penalty(self, h: torch.Tensor) -> torch.Tensor:
+        """The sparsity term added to the reconstruction loss (0 for top-k and lifetime)."""
+        if self.sparsity == "l1":
+            return self.weight * losses.l1_sparsity(h)
+        if self.sparsity == "kl":
+            return self.weight * losses.kl_sparsity(h, self.rho)
+        return h.new_zeros(())
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        h, x_hat = self(x)
+        return losses.mse(x_hat, x) + self.penalty(h)

@@ -1,0 +1,64 @@
+"""Where tensors live and how runs are made repeatable."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+DEVICE_ENV = "AEUTILS_DEVICE"
+
+
+def device() -> torch.device:
+    """The device every notebook and assignment trains on.
+
+    CUDA if available, else Apple's MPS, else the CPU. The environment variable
+    ``AEUTILS_DEVICE`` (e.g. ``cpu``, ``cuda:1``) overrides the choice.
+    """
+    override = os.environ.get(DEVICE_ENV, "").strip()
+    if override:
+        try:
+            chosen = torch.device(override)
+        except RuntimeError as err:
+            raise ValueError(
+                f"{DEVICE_ENV}={override!r} is not a device name torch understands; "
+                "use 'cpu', 'cuda', 'cuda:1' or 'mps', or unset it to choose automatically."
+            ) from err
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"{DEVICE_ENV}={override!r} asks for CUDA, but torch sees no CUDA GPU here; "
+                "unset it or set it to 'cpu'."
+            )
+        if chosen.type == "mps" and not _mps_available():
+            raise ValueError(
+                f"{DEVICE_ENV}={override!r} asks for MPS, which is not available here; "
+                "unset it or set it to 'cpu'."
+            )
+        return chosen
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and torch (CPU and every GPU) so a run can be repeated.
+
+    Returns a CPU ``torch.Generator`` seeded with ``seed``, handy for ``aeutils.noise``.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return torch.Generator().manual_seed(seed)

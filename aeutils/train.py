@@ -1,0 +1,172 @@
+"""One training loop for every model of the course.
+
+The whole data set lives on the device as one tensor; each epoch draws a shuffled index permutation
+and slices mini-batches from it, so there is no per-sample Python work and no DataLoader.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from aeutils.runtime import device as default_device
+
+LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: per-epoch mean training loss, optional validation loss, wall time."""
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def final(self) -> float:
+        """The last epoch's training loss."""
+        return self.loss[-1] if self.loss else math.nan
+
+
+def _default_loss(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    if not hasattr(model, "loss"):
+        raise TypeError(f"{type(model).__name__} has no loss(x) method; pass loss_fn=...")
+    return model.loss(batch)
+
+
+def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = 20, batch_size: int | None = 128,
+        lr: float = 3e-3, optimizer: str = "adam", weight_decay: float = 0.0,
+        schedule: str = "onecycle", loss_fn: LossFn | None = None, x_val: torch.Tensor | None = None,
+        device: torch.device | str | None = None, seed: int = 0, quiet: bool = False,
+        desc: str | None = None, callback: Callable[[int, nn.Module], None] | None = None) -> History:
+    """Train ``model`` on ``x`` and return its :class:`History`.
+
+    model: any course model; its ``loss(batch)`` is minimized unless ``loss_fn(model, batch)`` is
+        given.
+    x: (n, ...) the whole training set (images in [0, 1], or token ids); moved to ``device``
+        (default ``aeutils.device()``) once.
+    epochs: passes over the data (for ``optimizer="lbfgs"``: L-BFGS steps of up to 20 iterations).
+    batch_size: mini-batch size; ``None`` (or >= n) means full batch, best for small data sets.
+    optimizer: ``"adam"`` (default) or ``"lbfgs"`` (full batch; exact and fast for linear models).
+    schedule: ``"onecycle"`` (warm-up then cosine decay, a robust default) or ``"constant"``.
+    x_val: optional held-out data; its loss is logged each epoch (no gradients, eval mode).
+    """
+    if epochs <= 0:
+        raise ValueError(f"epochs must be positive, got {epochs}")
+    if optimizer not in ("adam", "lbfgs"):
+        raise ValueError(f"optimizer must be 'adam' or 'lbfgs', got {optimizer!r}")
+    if schedule not in ("onecycle", "constant"):
+        raise ValueError(f"schedule must be 'onecycle' or 'constant', got {schedule!r}")
+    if not isinstance(x, torch.Tensor) or len(x) == 0:
+        raise ValueError("x must be a non-empty tensor holding the whole training set")
+    where = torch.device(device) if device is not None else default_device()
+    model.to(where)
+    x = x.to(where)
+    x_val = x_val.to(where) if x_val is not None else None
+    loss_fn = loss_fn or _default_loss
+    n = len(x)
+    batch = n if batch_size is None or batch_size >= n else int(batch_size)
+    steps = math.ceil(n / batch)
+    history = History()
+    start = time.perf_counter()
+    params = [p for p in model.parameters() if p.requires_grad]
+    shuffle = torch.Generator().manual_seed(seed)
+
+    if optimizer == "lbfgs":
+        opt: torch.optim.Optimizer = torch.optim.LBFGS(
+            params, lr=1.0, max_iter=20, history_size=50, line_search_fn="strong_wolfe",
+            tolerance_grad=1e-10, tolerance_change=1e-14)
+        scheduler = None
+    else:
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        scheduler = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps,
+                                                         pct_start=0.1)
+                     if schedule == "onecycle" else None)
+
+    bar = tqdm(range(epochs), desc=desc or type(model).__name__, disable=quiet, leave=True)
+    for epoch in bar:
+        model.train()
+        if optimizer == "lbfgs":
+            def closure() -> torch.Tensor:
+                opt.zero_grad()
+                value = loss_fn(model, x)
+                value.backward()
+                return value
+
+            opt.step(closure)
+            with torch.no_grad():
+                epoch_loss = float(loss_fn(model, x))
+        else:
+            order = torch.randperm(n, generator=shuffle).to(where) if batch < n else None
+            total = torch.zeros((), device=where)
+            for i in range(steps):
+                xb = x if order is None else x[order[i * batch:(i + 1) * batch]]
+                value = loss_fn(model, xb)
+                opt.zero_grad(set_to_none=True)
+                value.backward()
+                opt.step()
+                if scheduler is not None:
+                    scheduler.step()
+                total += value.detach() * len(xb)
+            epoch_loss = float(total) / n  # one device sync per epoch, not per batch
+        if not math.isfinite(epoch_loss):
+            raise FloatingPointError(
+                f"the training loss became {epoch_loss} at epoch {epoch + 1}; lower lr (now {lr}).")
+        history.loss.append(epoch_loss)
+        history.lr.append(opt.param_groups[0]["lr"])
+        postfix = {"loss": f"{epoch_loss:.4g}"}
+        if x_val is not None:
+            history.val_loss.append(evaluate(model, x_val, loss_fn=loss_fn))
+            postfix["val"] = f"{history.val_loss[-1]:.4g}"
+        bar.set_postfix(postfix)
+        if callback is not None:
+            callback(epoch, model)
+    model.eval()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, loss_fn: LossFn | None = None,
+             batch_size: int = 4096) -> float:
+    """Mean of the model's loss over ``x`` in eval mode, without gradients."""
+    loss_fn = loss_fn or _default_loss
+    was_training = model.training
+    model.eval()
+    where = _model_device(model)
+    total = 0.0
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size].to(where)
+        total += float(loss_fn(model, xb)) * len(xb)
+    model.train(was_training)
+    return total / len(x)
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+@torch.no_grad()
+def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+    """Codes for a whole data set, in eval mode: ``(n, ...) -> (n, code_size)`` on the CPU."""
+    model.eval()
+    where = _model_device(model)
+    return torch.cat([model.encode(x[i:i + batch_size].to(where)).cpu()
+                      for i in range(0, len(x), batch_size)])
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+    """Reconstructions ``x_hat`` of a whole data set, in eval mode, same shape as ``x``, on the CPU."""
+    model.eval()
+    where = _model_device(model)
+    return torch.cat([model(x[i:i + batch_size].to(where))[1].cpu()
+                      for i in range(0, len(x), batch_size)])

@@ -1,0 +1,181 @@
+"""Figures for the course. Every function returns a ``matplotlib.figure.Figure``; in a notebook,
+leave it as the cell's last expression to show it. Figures are built without pyplot, so nothing is
+shown twice and nothing piles up in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from aeutils.checks import require_unit_range
+
+
+def _np(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def _as_images(images: torch.Tensor | np.ndarray, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """(n, 1, H, W), (n, H, W) or (n, H*W) -> (n, H, W)."""
+    arr = _np(images)
+    if arr.ndim == 4 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    elif arr.ndim == 2:
+        if shape is None:
+            side = int(round(arr.shape[1] ** 0.5))
+            if side * side != arr.shape[1]:
+                raise ValueError(f"cannot guess the image shape of {arr.shape[1]} pixels; pass shape=")
+            shape = (side, side)
+        arr = arr.reshape(len(arr), *shape)
+    if arr.ndim != 3:
+        raise ValueError(f"images must be (n, 1, H, W), (n, H, W) or (n, H*W), got {arr.shape}")
+    return arr
+
+
+def _grid(images: np.ndarray, nrow: int, pad: int = 1, fill: float = 1.0) -> np.ndarray:
+    n, h, w = images.shape
+    ncol = int(np.ceil(n / nrow))
+    canvas = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad), fill, dtype=np.float32)
+    for i, img in enumerate(images):
+        r, c = divmod(i, ncol)
+        canvas[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = img
+    return canvas
+
+
+def image_grid(images: torch.Tensor | np.ndarray, nrow: int | None = None, title: str | None = None,
+               size: float = 4.0) -> Figure:
+    """A grid of grayscale images ``(n, 1, H, W)`` in [0, 1]."""
+    if isinstance(images, torch.Tensor):
+        require_unit_range(images.detach().float(), "images")
+    arr = _as_images(images)
+    nrow = nrow or int(np.ceil(np.sqrt(len(arr))))
+    fig = Figure(figsize=(size, size * nrow / max(1, np.ceil(len(arr) / nrow))), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(_grid(arr, nrow), cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def compare_rows(rows: Mapping[str, torch.Tensor | np.ndarray], n: int = 10,
+                 title: str | None = None) -> Figure:
+    """Rows of images side by side, e.g. ``{"clean": x, "noisy": x_noisy, "denoised": x_hat}``."""
+    fig = Figure(figsize=(1.0 * n, 1.05 * len(rows) + 0.3), layout="constrained")
+    axes = fig.subplots(len(rows), n, squeeze=False)
+    for r, (label, images) in enumerate(rows.items()):
+        arr = _as_images(images)
+        for c in range(n):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(arr):
+                ax.imshow(arr[c], cmap="gray", vmin=0, vmax=1)
+            if c == 0:
+                ax.set_ylabel(label, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def reconstructions(x: torch.Tensor, x_hat: torch.Tensor, n: int = 10, title: str | None = None) -> Figure:
+    """Originals over reconstructions."""
+    return compare_rows({"input": x, "reconstruction": x_hat}, n=n, title=title)
+
+
+def code_scatter(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
+                 title: str | None = None) -> Figure:
+    """2-D codes ``(n, 2)`` coloured by class label ``(n,)``."""
+    h, y = _np(codes), _np(labels)
+    if h.ndim != 2 or h.shape[1] != 2:
+        raise ValueError(f"codes must be (n, 2), got {h.shape}; project them to 2-D first")
+    fig = Figure(figsize=(5.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    points = ax.scatter(h[:, 0], h[:, 1], c=y, cmap="tab10", s=5, alpha=0.7)
+    fig.colorbar(points, ax=ax, label="class")
+    ax.set_xlabel("h[0]")
+    ax.set_ylabel("h[1]")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def filter_mosaic(weights: torch.Tensor | np.ndarray, shape: tuple[int, int], n: int | None = None,
+                  title: str | None = None, size: float = 5.0) -> Figure:
+    """Show each of the rows of ``weights: (units, H*W)`` as an ``H x W`` image, each scaled to its
+    own range (filters and dictionary atoms are not in [0, 1])."""
+    w = _np(weights).reshape(len(_np(weights)), -1)[:n]
+    lo, hi = w.min(axis=1, keepdims=True), w.max(axis=1, keepdims=True)
+    scaled = (w - lo) / np.maximum(hi - lo, 1e-12)
+    return image_grid(scaled.reshape(len(w), *shape), title=title, size=size)
+
+
+def sparsity_histogram(codes: Mapping[str, torch.Tensor | np.ndarray], bins: int = 50,
+                       title: str | None = None) -> Figure:
+    """Histograms of activation values, one per code set (log-scaled counts)."""
+    fig = Figure(figsize=(4.0 * len(codes), 3.0), layout="constrained")
+    axes = fig.subplots(1, len(codes), squeeze=False)[0]
+    for ax, (label, h) in zip(axes, codes.items()):
+        values = _np(h).ravel()
+        zero = float(np.mean(np.abs(values) == 0))
+        ax.hist(values, bins=bins, log=True, color="tab:blue")
+        ax.set_title(f"{label}\n{zero:.0%} exactly zero", fontsize=10)
+        ax.set_xlabel("activation")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def training_curves(histories: Mapping[str, object], log: bool = True, title: str | None = None) -> Figure:
+    """Loss per epoch for several ``aeutils.train.History`` objects (or lists of numbers)."""
+    fig = Figure(figsize=(6, 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    for label, history in histories.items():
+        values = getattr(history, "loss", history)
+        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+        val = getattr(history, "val_loss", None)
+        if val:
+            ax.plot(np.arange(1, len(val) + 1), val, "--", label=f"{label} (held out)")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def tradeoff_curve(x: Sequence[float], y: Sequence[float], xlabel: str, ylabel: str,
+                   labels: Sequence[str] | None = None, title: str | None = None,
+                   logx: bool = False) -> Figure:
+    """A line through measured points, e.g. reconstruction error vs mean L0 over a penalty sweep."""
+    fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(x, y, "o-")
+    for xi, yi, text in zip(x, y, labels or []):
+        ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def bar_table(values: Mapping[str, float], ylabel: str, title: str | None = None) -> Figure:
+    """A bar per named value (e.g. probe accuracy per representation)."""
+    fig = Figure(figsize=(1.1 * len(values) + 2, 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    names, heights = list(values), [float(v) for v in values.values()]
+    bars = ax.bar(names, heights, color="tab:blue")
+    ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", labelrotation=30)
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,227 @@
+"""Interactive explorers built on ipywidgets.
+
+Each explorer is controls (sliders, dropdowns) feeding a ``render(**values) -> (Figure, text)``
+function; the figure is shown as a PNG image widget under a one-line text read-out. Displayed in
+JupyterLab it is live. Executed headless (nbclient, nbgrader, HTML export) it still leaves a static
+picture: its display bundle carries a plain ``image/png`` of the current state beside the widget
+view, and front ends without a widget manager fall back to that image.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Mapping, Sequence
+
+import ipywidgets as W
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from aeutils import metrics, noise, viz
+
+Render = Callable[..., tuple[Figure, str]]
+
+
+def figure_png(fig: Figure, dpi: int = 80) -> bytes:
+    """Render a matplotlib figure to PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class Explorer:
+    """Controls + a text read-out + a figure, redrawn whenever a control's value changes."""
+
+    def __init__(self, controls: Mapping[str, W.ValueWidget], render: Render, title: str = ""):
+        self.controls = dict(controls)
+        self.render = render
+        self.title = W.HTML(f"<b>{html.escape(title)}</b>") if title else W.HTML()
+        self.readout = W.HTML()
+        self.image = W.Image(format="png")
+        self.widget = W.VBox([self.title, W.HBox(list(self.controls.values())), self.readout,
+                              self.image])
+        for control in self.controls.values():
+            control.observe(lambda _change: self.redraw(), names="value")
+        self.redraw()
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        with torch.no_grad():  # renders run later, from slider callbacks: no autograd graphs there
+            figure, text = self.render(**self.values)
+        self.figure, self.text = figure, text
+        self.png = figure_png(figure)
+        self.readout.value = f"<code>{html.escape(text)}</code>"
+        self.image.value = self.png
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
+        bundle["text/plain"] = self.text
+        return bundle
+
+
+def _slider(description: str, low: float, high: float, value: float, step: float) -> W.FloatSlider:
+    return W.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+                         continuous_update=False, readout_format=".2f")
+
+
+@torch.no_grad()
+def latent_walk(model: torch.nn.Module, codes: torch.Tensor | None = None,
+                labels: torch.Tensor | None = None, extent: float | None = None) -> Explorer:
+    """Move a point through a 2-D code space and see what the decoder makes of it.
+
+    model: an autoencoder with ``code_size == 2`` (``decode(h: (1, 2)) -> (1, 1, H, W)``).
+    codes, labels: optional ``(n, 2)`` codes of real data and their classes, drawn behind the point.
+    """
+    if getattr(model, "code_size", None) != 2:
+        raise ValueError(f"latent_walk needs a model with a 2-D code, got code_size="
+                         f"{getattr(model, 'code_size', None)}")
+    model.eval()
+    where = next(model.parameters()).device
+    if extent is None:
+        extent = float(codes.abs().quantile(0.99)) if codes is not None else 3.0
+    codes_np = codes.cpu().numpy() if codes is not None else None
+
+    def render(h0: float, h1: float) -> tuple[Figure, str]:
+        image = model.decode(torch.tensor([[h0, h1]], dtype=torch.float32, device=where)).cpu()
+        fig = Figure(figsize=(7.5, 3.4), layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
+        if codes_np is not None:
+            left.scatter(codes_np[:, 0], codes_np[:, 1], s=3, alpha=0.5,
+                         c=None if labels is None else labels.cpu().numpy(), cmap="tab10")
+        left.plot([h0], [h1], "k*", markersize=16)
+        left.set_xlim(-extent, extent)
+        left.set_ylim(-extent, extent)
+        left.set_title("code space")
+        right.imshow(image.reshape(image.shape[-2], image.shape[-1]).numpy(), cmap="gray", vmin=0, vmax=1)
+        right.set_axis_off()
+        right.set_title("decoded")
+        return fig, f"h = ({h0:+.2f}, {h1:+.2f})"
+
+    step = round(extent / 20, 3) or 0.01
+    return Explorer({"h0": _slider("h[0]", -extent, extent, 0.0, step),
+                     "h1": _slider("h[1]", -extent, extent, 0.0, step)}, render,
+                    title="Walk the 2-D code space")
+
+
+@torch.no_grad()
+def noise_explorer(model: torch.nn.Module, images: torch.Tensor,
+                   kinds: Sequence[str] = ("gaussian", "salt_and_pepper", "masking"),
+                   level: float = 0.3, n: int = 8, seed: int = 0) -> Explorer:
+    """Pick a noise type and level; see clean / noisy / denoised images and their PSNR.
+
+    model: a trained (denoising) autoencoder; images: (n, 1, H, W) clean test images in [0, 1].
+    """
+    model.eval()
+    where = next(model.parameters()).device
+    clean = images[:n].to(where)
+
+    def render(kind: str, level: float) -> tuple[Figure, str]:
+        noisy = noise.corrupt(clean, kind, level, torch.Generator().manual_seed(seed))
+        denoised = model(noisy)[1]
+        before, after = metrics.psnr(noisy, clean), metrics.psnr(denoised, clean)
+        text = f"{kind} at {level:.2f}: noisy {before:.1f} dB -> denoised {after:.1f} dB PSNR"
+        fig = viz.compare_rows({"clean": clean, "noisy": noisy, "denoised": denoised}, n=n,
+                               title=text)
+        return fig, text
+
+    return Explorer({"kind": W.Dropdown(options=list(kinds), value=kinds[0], description="noise"),
+                     "level": _slider("level", 0.0, 0.9, level, 0.05)}, render,
+                    title="Noise type and level")
+
+
+@torch.no_grad()
+def sparsity_explorer(trained: Mapping[object, torch.nn.Module], x: torch.Tensor,
+                      filter_shape: tuple[int, int], label: str = "L1 weight",
+                      n_filters: int = 64) -> Explorer:
+    """Slide over sparse autoencoders trained with different penalty weights (or k): see their
+    dictionary atoms, their code histogram and the reconstruction/sparsity numbers.
+
+    trained: ``{setting: trained SparseAutoencoder}``; x: ``(n, ...)`` evaluation inputs.
+    """
+    if not trained:
+        raise ValueError("trained must hold at least one model")
+    cache: dict[object, tuple[torch.Tensor, float]] = {}
+    for setting, model in trained.items():
+        model.eval()
+        where = next(model.parameters()).device
+        h, x_hat = model(x.to(where))
+        cache[setting] = (h.cpu(), float(torch.mean((x_hat - x.to(where)) ** 2)))
+
+    def render(setting: object) -> tuple[Figure, str]:
+        h, err = cache[setting]
+        stats = metrics.sparsity_stats(h)
+        atoms = trained[setting].dictionary().detach().cpu().t() if hasattr(
+            trained[setting], "dictionary") else trained[setting].decoder_basis().cpu().t()
+        fig = Figure(figsize=(8, 3.6), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        w = atoms[:n_filters].numpy()
+        lo, hi = w.min(1, keepdims=True), w.max(1, keepdims=True)
+        scaled = ((w - lo) / np.maximum(hi - lo, 1e-12)).reshape(len(w), *filter_shape)
+        left.imshow(viz._grid(scaled, int(np.ceil(np.sqrt(len(w))))), cmap="gray")
+        left.set_axis_off()
+        left.set_title("dictionary atoms")
+        right.hist(h.numpy().ravel(), bins=50, log=True)
+        right.set_title("activations (log counts)")
+        text = (f"{label} = {setting}: MSE {err:.4f}, mean L0 {stats.mean_l0:.1f} of "
+                f"{stats.code_size}, {stats.fraction_zero:.0%} zeros, {stats.dead_units} dead units")
+        return fig, text
+
+    options = list(trained)
+    return Explorer({"setting": W.SelectionSlider(options=options, value=options[len(options) // 2],
+                                                  description=label, continuous_update=False)},
+                    render, title="Reconstruction vs sparsity")
+
+
+@torch.no_grad()
+def masking_explorer(model: torch.nn.Module, tokenizer, blocks: torch.Tensor,
+                     rates: Sequence[float] = (0.05, 0.15, 0.3, 0.5, 0.8), seed: int = 0) -> Explorer:
+    """Change the masking rate at test time: see a masked sentence, the model's guesses and its
+    accuracy on the masked tokens.
+
+    model: a trained ``MaskedTokenDenoiser``; blocks: ``(n, length)`` held-out token ids.
+    """
+    model.eval()
+    where = next(model.parameters()).device
+    blocks = blocks.to(where)
+    accuracy: dict[float, float] = {}
+    examples: dict[float, str] = {}
+    for rate in rates:
+        g = torch.Generator().manual_seed(seed)
+        masked = noise.bert_mask(blocks, tokenizer.MASK, tokenizer.vocab_size, rate, g,
+                                 tokenizer.num_special, mask_prob=1.0, random_prob=0.0)
+        guess = model(masked.tokens)[1].argmax(-1)
+        hits = (guess == masked.targets)[masked.mask]
+        accuracy[rate] = float(hits.float().mean()) if hits.numel() else float("nan")
+        row = masked.tokens[0].tolist()
+        shown = [f"[{tokenizer.itos[int(guess[0, i])]}]" if masked.mask[0, i] else tokenizer.itos[t]
+                 for i, t in enumerate(row)]
+        examples[rate] = " ".join(shown[:24])
+
+    def render(rate: float) -> tuple[Figure, str]:
+        fig = Figure(figsize=(7, 3.2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.plot(list(accuracy), list(accuracy.values()), "o-")
+        ax.plot([rate], [accuracy[rate]], "r*", markersize=16)
+        ax.set_xlabel("masking rate at test time")
+        ax.set_ylabel("accuracy on masked tokens")
+        ax.set_title("guesses in [brackets]: " + examples[rate][:90], fontsize=8)
+        return fig, f"rate {rate:.2f}: {accuracy[rate]:.1%} of masked tokens recovered"
+
+    return Explorer({"rate": W.SelectionSlider(options=list(rates), value=rates[1],
+                                               description="mask rate", continuous_update=False)},
+                    render, title="Masking rate")
+
+
+def choice_explorer(renders: Mapping[str, Callable[[], tuple[Figure, str]]], label: str,
+                    title: str = "") -> Explorer:
+    """A dropdown over precomputed views: ``{option: () -> (Figure, text)}`` (e.g. code sizes)."""
+    options = list(renders)
+    return Explorer({"option": W.SelectionSlider(options=options, value=options[0],
+                                                 description=label, continuous_update=False)},
+                    lambda option: renders[option](), title=title)
