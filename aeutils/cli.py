@@ -1,0 +1,132 @@
+"""The ``aeutils`` command line. It only parses arguments; the work is in the modules it calls.
+
+    aeutils release [ID ...]                 nbgrader generate_assignment: solutions/ -> assignments/
+    aeutils grade SUBMISSIONS [--assignment ID] [--jobs N] [--out grades.csv] [--force]
+    aeutils feedback [ID]                    feedback/ HTML without hidden tests
+    aeutils course --out build               (aeutils.course)
+    aeutils doctor                           (aeutils.doctor)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _venv_on_path() -> None:
+    # nbgrader shells out to `alembic` when it creates a gradebook; it lives beside python.
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.release import release
+
+    for folder in release(args.ids, config=load_config(args.course)):
+        print(f"released {folder}")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.grade import Batch
+    from aeutils.instructor.report import summary
+
+    batch = Batch(args.submissions, assignment=args.assignment, jobs=args.jobs, out=args.out,
+                  force=args.force, config=load_config(args.course))
+    try:
+        results = batch.run()
+    except KeyboardInterrupt:
+        print("interrupted: graded submissions are kept; run the same command again to resume",
+              file=sys.stderr)
+        return 130
+    counts = summary(results)
+    print(f"{len(results)} submission(s): " + ", ".join(f"{v} {k}" for k, v in counts.items())
+          + f"; wrote {batch.out} and {batch.out.with_suffix('.json')}")
+    return 0
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.feedback import feedback
+
+    files = feedback(args.assignment, config=load_config(args.course))
+    print(f"wrote {len(files)} feedback file(s)")
+    return 0
+
+
+def _cmd_course(args: argparse.Namespace, rest: list[str]) -> int:
+    from aeutils import course  # written by the lectures' maintainers
+
+    return int(course.main(rest) or 0)
+
+
+def _cmd_doctor(args: argparse.Namespace, rest: list[str]) -> int:
+    from aeutils import doctor
+
+    return int(doctor.main(rest) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    p = argparse.ArgumentParser(prog="aeutils", description="Autoencoders course tools.")
+    p.add_argument("--course", default=None,
+                   help="course root (the folder with nbgrader_config.py); default: found "
+                        "from the current folder upwards")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("release", help="generate the student release of assignments")
+    r.add_argument("ids", nargs="*", metavar="ID", help="assignment ids (default: all)")
+    r.set_defaults(func=_cmd_release)
+
+    g = sub.add_parser("grade", help="autograde a folder of submissions into a CSV")
+    g.add_argument("submissions", metavar="SUBMISSIONS_DIR",
+                   help="folder with <student>/<assignment>/<notebook>.ipynb")
+    g.add_argument("--assignment", metavar="ID", help="grade only this assignment")
+    g.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="submissions graded at the same time (default 1)")
+    g.add_argument("--out", default=None, metavar="CSV",
+                   help="grades CSV (default grades.csv in the course; a .json report beside it)")
+    g.add_argument("--force", action="store_true",
+                   help="regrade submissions that were already graded")
+    g.set_defaults(func=_cmd_grade)
+
+    f = sub.add_parser("feedback", help="write HTML feedback (hidden tests removed)")
+    f.add_argument("assignment", nargs="?", metavar="ID", help="assignment id (default: all)")
+    f.set_defaults(func=_cmd_feedback)
+
+    c = sub.add_parser("course", help="build the course (lectures) into a folder",
+                       add_help=False)
+    c.set_defaults(func=_cmd_course, passthrough=True)
+    d = sub.add_parser("doctor", help="check versions, device and data", add_help=False)
+    d.set_defaults(func=_cmd_doctor, passthrough=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(args_list)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    _venv_on_path()
+    if getattr(args, "passthrough", False):
+        return args.func(args, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    from aeutils.instructor.config import CourseError
+
+    try:
+        return args.func(args)
+    except CourseError as err:
+        print(f"aeutils {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

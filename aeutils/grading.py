@@ -1,0 +1,251 @@
+"""Checks that assignment test cells call: tolerant, helpful, and not fooled by student objects.
+
+Every check first turns the student's value into plain data *by value*: a Python ``float``, a
+fresh ``numpy`` array, a ``tuple`` of ints. Only exact built-in types are accepted (``int``,
+``float``, ``bool``, numpy scalars and arrays, ``torch.Tensor``/``Parameter``, lists and tuples of
+those); a subclass or any other object is refused without calling its ``__eq__``, ``__bool__``,
+``__float__`` or ``__array__``. The comparison then runs on that trusted copy.
+
+A failed check raises :class:`GradingError` (an ``AssertionError``) whose message says what was
+expected, what was found and what to try.
+
+Example test cell::
+
+    from aeutils.grading import check_close, check_shape
+    check_shape(encode(x), (64, 16), name="encode(x)")
+    check_close(reconstruction_error(x), 0.0123, rtol=1e-3, name="reconstruction_error(x)")
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "GradingError",
+    "as_number",
+    "as_array",
+    "check_close",
+    "check_equal",
+    "check_shape",
+    "check_dtype",
+    "check_tensor",
+    "check_true",
+]
+
+
+class GradingError(AssertionError):
+    """A check failed; the message says what was expected and what to do."""
+
+
+_PY_NUMBERS = (int, float, bool)
+_NP_SCALARS = frozenset(
+    t for t in set(np.sctypeDict.values()) if issubclass(t, (np.number, np.bool_))
+)
+
+
+def _torch_types() -> tuple[type, ...]:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency of the course
+        return ()
+    return (torch.Tensor, torch.nn.Parameter)
+
+
+def _describe(x: Any) -> str:
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _refuse(x: Any, name: str, wanted: str) -> GradingError:
+    return GradingError(
+        f"{name} should be {wanted}, but it is a {_describe(x)}. "
+        "Return the plain value itself (not a subclass or a wrapper object)."
+    )
+
+
+def as_array(x: Any, name: str = "value") -> np.ndarray:
+    """Copy ``x`` into a fresh numpy array by value; refuse anything but trusted exact types.
+
+    Accepts ``int``/``float``/``bool``, numpy scalars, ``numpy.ndarray``, ``torch.Tensor`` (any
+    device, gradients detached) and (nested) ``list``/``tuple`` of those.
+    """
+    t = type(x)
+    if t in _PY_NUMBERS:
+        return np.array(x)
+    if t in _NP_SCALARS:
+        return np.array(x.item() if t is not np.longdouble else float(x))
+    if t is np.ndarray:
+        if x.dtype.kind not in "biuf":
+            raise GradingError(
+                f"{name} should hold numbers, but its dtype is {x.dtype}. "
+                "Return an array of ints or floats."
+            )
+        return np.array(x, copy=True)
+    if t in _torch_types():
+        import torch
+
+        data = torch.Tensor.detach(x)
+        return np.array(data.to("cpu").numpy(), copy=True)
+    if t in (list, tuple):
+        parts = [as_array(e, f"{name}[{i}]") for i, e in enumerate(x)]
+        try:
+            return np.array(parts)
+        except ValueError as err:
+            raise GradingError(
+                f"{name} is a {t.__name__} whose items have different shapes ({err}). "
+                "Return a rectangular array."
+            ) from None
+    raise _refuse(x, name, "a number, a numpy array or a torch.Tensor")
+
+
+def as_number(x: Any, name: str = "value") -> float:
+    """Return ``x`` as a plain Python float, by value; a one-element tensor/array is accepted."""
+    arr = as_array(x, name)
+    if arr.size != 1:
+        raise GradingError(
+            f"{name} should be a single number, but it has shape {tuple(arr.shape)}. "
+            "Return one number (e.g. `.item()` of a one-element tensor, or a reduction like `.mean()`)."
+        )
+    return float(arr.reshape(()))
+
+
+def _shape_of(x: Any, name: str) -> tuple[int, ...]:
+    t = type(x)
+    if t is np.ndarray or t in _torch_types():
+        return tuple(int(d) for d in x.shape)
+    return tuple(as_array(x, name).shape)
+
+
+def check_shape(x: Any, shape: Sequence[int | None], name: str = "value") -> None:
+    """Check the shape of an array/tensor; ``None`` in ``shape`` matches any size."""
+    got = _shape_of(x, name)
+    want = tuple(shape)
+    ok = len(got) == len(want) and all(w is None or g == w for g, w in zip(got, want))
+    if not ok:
+        shown = "(" + ", ".join("any" if w is None else str(w) for w in want) + ")"
+        raise GradingError(
+            f"{name} should have shape {shown}, but it has shape {got}. "
+            "Check which dimension is the batch and which are the features, and any reshape/transpose."
+        )
+
+
+def check_dtype(x: Any, dtype: Any, name: str = "value") -> None:
+    """Check the dtype of a tensor (``torch.float32``) or array (``numpy.float32`` or a string)."""
+    t = type(x)
+    if t in _torch_types():
+        got = x.dtype
+        ok = got == dtype if not isinstance(dtype, str) else str(got) in (dtype, f"torch.{dtype}")
+    elif t is np.ndarray:
+        got = x.dtype
+        ok = got == np.dtype(dtype)
+    else:
+        raise _refuse(x, name, "a torch.Tensor or numpy array")
+    if not ok:
+        raise GradingError(
+            f"{name} should have dtype {dtype}, but it has dtype {got}. "
+            "Convert it (e.g. `.float()` for torch, `.astype(np.float32)` for numpy) or build it "
+            "with the right dtype."
+        )
+
+
+def check_tensor(
+    x: Any,
+    *,
+    shape: Sequence[int | None] | None = None,
+    dtype: Any = None,
+    finite: bool = True,
+    name: str = "value",
+) -> None:
+    """Check that ``x`` is a real ``torch.Tensor`` with the given shape/dtype and finite values."""
+    if type(x) not in _torch_types():
+        raise _refuse(x, name, "a torch.Tensor")
+    if shape is not None:
+        check_shape(x, shape, name)
+    if dtype is not None:
+        check_dtype(x, dtype, name)
+    if finite:
+        arr = as_array(x, name)
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            bad = int((~np.isfinite(arr)).sum())
+            raise GradingError(
+                f"{name} should contain only finite numbers, but {bad} entries are NaN or inf. "
+                "Look for a division by zero, a log of 0, or a learning rate that is too large."
+            )
+
+
+def check_close(
+    actual: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    name: str = "value",
+) -> None:
+    """Check ``|actual - expected| <= atol + rtol * |expected|`` elementwise, on trusted copies."""
+    a = as_array(actual, name)
+    e = as_array(expected, f"expected {name}")
+    if a.shape != e.shape and not (a.size == 1 and e.size == 1):
+        raise GradingError(
+            f"{name} should have shape {tuple(e.shape)}, but it has shape {tuple(a.shape)}. "
+            "Check the reductions (sum/mean) and the dimensions you kept."
+        )
+    a = a.astype(np.float64).reshape(e.shape)
+    e = e.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise GradingError(
+            f"{name} contains NaN or inf; expected finite values close to {_short(e)}. "
+            "Look for a division by zero or a log of 0."
+        )
+    diff = np.abs(a - e)
+    tol = atol + rtol * np.abs(e)
+    if not bool(np.all(diff <= tol)):
+        worst = int(np.argmax(diff - tol))
+        raise GradingError(
+            f"{name} is not close enough to the expected value: expected {_short(e)}, got {_short(a)} "
+            f"(largest difference {float(diff.reshape(-1)[worst]):.3g}, allowed "
+            f"{float(tol.reshape(-1)[worst]):.3g}: atol={atol:g}, rtol={rtol:g}). "
+            "Re-read the formula in the exercise and check the sign, scaling and reduction."
+        )
+
+
+def check_equal(actual: Any, expected: Any, name: str = "value") -> None:
+    """Exact equality for ints, bools, strings and tuples/lists of them (exact types only)."""
+    plain = (int, bool, str)
+
+    def _plain(v: Any, path: str) -> Any:
+        t = type(v)
+        if t in plain:
+            return v
+        if t in _NP_SCALARS and np.issubdtype(t, np.integer):
+            return int(v.item())
+        if t in (list, tuple):
+            return tuple(_plain(e, f"{path}[{i}]") for i, e in enumerate(v))
+        raise _refuse(v, path, "an int, a bool, a string or a tuple/list of them")
+
+    a = _plain(actual, name)
+    e = _plain(expected, f"expected {name}")
+    if type(a) is not type(e) or a != e:
+        raise GradingError(f"{name} should be {e!r}, but it is {a!r}.")
+
+
+def check_true(condition: Any, message: str) -> None:
+    """Check a condition that must be a real ``bool`` (or numpy bool); ``message`` says what to do."""
+    t = type(condition)
+    if t is np.bool_:
+        condition = bool(condition.item())
+    elif t is not bool:
+        raise _refuse(condition, "the condition", "True or False")
+    if condition is not True:
+        raise GradingError(message)
+
+
+def _short(a: np.ndarray) -> str:
+    if a.size == 1:
+        v = float(a.reshape(()))
+        return f"{v:.6g}" if math.isfinite(v) else str(v)
+    flat = np.array2string(a.reshape(-1)[:6], precision=4, separator=", ")
+    return f"array of shape {tuple(a.shape)} starting {flat}"

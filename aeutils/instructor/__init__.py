@@ -1,0 +1,13 @@
+"""Instructor tools: release assignments, grade a class's submissions safely, write feedback.
+
+The command line (``aeutils release|grade|feedback``) is a thin layer over these modules:
+
+- :mod:`.config`   -- find the course and load ``nbgrader_config.py``
+- :mod:`.release`  -- ``nbgrader generate_assignment``, normalized to be byte-reproducible
+- :mod:`.grade`    -- the batch: one isolated worker per submission, results merged by one process
+- :mod:`.worker`   -- grades one submission in a throw-away course copy
+- :mod:`.sandbox`  -- the kernel manager and launcher that isolate a student's code
+- :mod:`.checks`   -- static checks of a submission (invalid, renamed, tampered, suspicious)
+- :mod:`.feedback` -- ``nbgrader generate_feedback`` without hidden tests
+- :mod:`.report`   -- CSV and JSON grade reports
+"""

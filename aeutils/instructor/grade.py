@@ -1,0 +1,395 @@
+"""``aeutils grade``: autograde a folder of submissions, unattended, and report every outcome.
+
+Flow of one batch:
+
+1. find ``<SUBMISSIONS>/<student>/<assignment>/`` folders (nbgrader's ``submitted`` layout);
+2. build a *template* per assignment in a root-only temporary folder: nbgrader's
+   generate_assignment from ``solutions/`` into a fresh gradebook (the student kernels never
+   see it);
+3. grade each submission in its own worker process and throw-away course (:mod:`.worker`), at most
+   ``--jobs`` at a time, each with a wall-clock limit; a worker that hangs is killed with its
+   kernel;
+4. this process alone stores each result (``.grading/results/``), merges it into the course's
+   ``gradebook.db`` and copies the autograded notebook to ``autograded/`` (for formgrader and
+   feedback);
+5. write the CSV and JSON reports for all submissions of the batch.
+
+A result is only stored once complete, so an interrupted batch resumes where it stopped:
+submissions already graded with the same files and the same solutions are skipped unless ``force``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import io
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from traitlets.config import Config
+
+from . import report
+from .config import (
+    CourseError,
+    assignment_ids,
+    course_root,
+    limits,
+    load_config,
+    source_dir,
+)
+from .sandbox import can_isolate, isolation_summary
+
+STATE_DIR = ".grading"
+
+
+def folder_hash(folder: Path) -> str:
+    """SHA-256 over the relative paths and bytes of every file in ``folder`` (sorted)."""
+    h = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+                h.update(str(path.relative_to(folder)).encode() + b"\0")
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def find_submissions(
+    submissions: Path, known: list[str], assignment: str | None
+) -> list[tuple[str, str, Path]]:
+    """(student, assignment, folder) for every submission, sorted; unknown names kept (they fail)."""
+    if not submissions.is_dir():
+        raise CourseError(
+            f"submissions folder {submissions} does not exist: expected a folder with "
+            "<student>/<assignment>/<notebook>.ipynb inside (nbgrader's submitted/ layout)"
+        )
+    found = []
+    for student in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        if student.name.startswith("."):
+            continue
+        if assignment:
+            found.append((student.name, assignment, student / assignment))
+            continue
+        for folder in sorted(p for p in student.iterdir() if p.is_dir()):
+            if not folder.name.startswith("."):
+                found.append((student.name, folder.name, folder))
+    return found
+
+
+def _quiet_generate(config: Config, assignment: str) -> None:
+    from .release import generate
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        generate(config, assignment)
+
+
+def build_template(config: Config, assignments: list[str], base: Path) -> Path:
+    """A private course with a fresh gradebook and release of each assignment (no students)."""
+    tpl = base / "template"
+    for aid in assignments:
+        shutil.copytree(source_dir(config) / aid, tpl / "solutions" / aid,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    cfg = Config(config)
+    cfg.CourseDirectory.root = str(tpl)
+    cfg.CourseDirectory.source_directory = "solutions"
+    cfg.CourseDirectory.release_directory = "release"
+    cfg.CourseDirectory.db_url = "sqlite:///" + str(tpl / "gradebook.db")
+    for aid in assignments:
+        _quiet_generate(cfg, aid)
+        shutil.copytree(tpl / "release" / aid, tpl / "extras" / aid,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    return tpl
+
+
+def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
+    """Make sure the course gradebook knows ``assignment`` (without touching assignments/)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        try:
+            gb.find_assignment(assignment)
+            return
+        except MissingEntry:
+            pass
+    cfg = Config(config)
+    cfg.CourseDirectory.release_directory = str(scratch / "main-release")
+    _quiet_generate(cfg, assignment)
+
+
+def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> None:
+    """Store a worker's result in the course: gradebook rows and the autograded notebook.
+
+    Failed submissions are removed from the gradebook, so that nbgrader's own export cannot
+    turn them into a silent zero.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    root = course_root(config)
+    student, aid = result["student"], result["assignment"]
+    dest = root / "autograded" / student / aid
+    if workspace is not None:
+        src = workspace / "course" / "autograded" / student / aid
+        if dest.exists():
+            shutil.rmtree(dest)
+        if src.is_dir():
+            shutil.copytree(src, dest)
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        if result["status"] == "failed" or aid not in assignment_ids(config):
+            with contextlib.suppress(MissingEntry):
+                gb.remove_submission(aid, student)
+            return
+        gb.update_or_create_student(student)
+        sub = gb.update_or_create_submission(aid, student)
+        for nb in sub.notebooks:
+            data = result["cells"].get(nb.name)
+            if not data:
+                continue
+            for g in nb.grades:
+                src_grade = data["grades"].get(g.name)
+                if src_grade is not None:
+                    g.auto_score = src_grade["auto_score"]
+                    g.needs_manual_grade = src_grade["needs_manual_grade"]
+            for c in nb.comments:
+                c.auto_comment = data["comments"].get(c.name)
+            nb.flagged = result["status"] == "needs review"
+        gb.db.commit()
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
+    except OSError:  # pragma: no cover
+        pass
+
+
+class Batch:
+    """One ``aeutils grade`` run (see the module docstring)."""
+
+    def __init__(
+        self,
+        submissions: Path,
+        *,
+        assignment: str | None = None,
+        jobs: int = 1,
+        out: Path | None = None,
+        force: bool = False,
+        config: Config | None = None,
+        log: Any = None,
+    ) -> None:
+        self.config = config or load_config()
+        self.root = course_root(self.config)
+        self.submissions = Path(submissions).resolve()
+        self.assignment = assignment
+        self.jobs = max(1, int(jobs))
+        self.out = Path(out or self.root / "grades.csv")
+        self.force = force
+        self.limits = limits(self.config)
+        self.state = self.root / STATE_DIR / "results"
+        self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        self.isolate = can_isolate()
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _result_path(self, student: str, aid: str) -> Path:
+        return self.state / aid / f"{student}.json"
+
+    def _failed(self, student: str, aid: str, reason: str, sub_hash: str) -> dict[str, Any]:
+        return {
+            "student": student, "assignment": aid, "status": "failed", "score": None,
+            "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
+            "submission_hash": sub_hash, "isolation": isolation_summary(self.isolate),
+        }
+
+    def _store(self, result: dict[str, Any]) -> None:
+        path = self._result_path(result["student"], result["assignment"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
+        tmp.replace(path)
+
+    def _run_worker(self, job: dict[str, Any], slots: queue.Queue[int]) -> dict[str, Any]:
+        slot = slots.get()
+        try:
+            job = {**job, "slot": slot}
+            ws = Path(job["workspace"])
+            ws.mkdir(parents=True)
+            (ws / "job.json").write_text(json.dumps(job))
+            env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
+                   + os.environ.get("PATH", "")}
+            with (ws / "worker.log").open("wb") as logf:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "aeutils.instructor.worker", str(ws / "job.json")],
+                    stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                    preexec_fn=_die_with_parent, cwd=str(ws),
+                )
+                with self._lock:
+                    self._procs[proc.pid] = proc
+                limit = self.limits.submission_timeout
+                try:
+                    proc.wait(timeout=limit)
+                except subprocess.TimeoutExpired:
+                    self._kill(proc)
+                    return self._failed(
+                        job["student"], job["assignment"],
+                        f"grading took longer than the {limit} s limit for one submission; stopped",
+                        job["submission_hash"],
+                    )
+                finally:
+                    with self._lock:
+                        self._procs.pop(proc.pid, None)
+            result_file = ws / "result.json"
+            if proc.returncode != 0 or not result_file.is_file():
+                tail = (ws / "worker.log").read_text(errors="replace").strip().splitlines()
+                last = tail[-1][:200] if tail else f"exit code {proc.returncode}"
+                return self._failed(job["student"], job["assignment"],
+                                    f"grading worker crashed: {last}", job["submission_hash"])
+            return json.loads(result_file.read_text())
+        finally:
+            slots.put(slot)
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=10)
+
+    # -- the batch --------------------------------------------------------------------------
+    def run(self) -> list[dict[str, Any]]:
+        """Grade everything; return the results of every submission in the batch, sorted."""
+        known = assignment_ids(self.config)
+        if self.assignment and self.assignment not in known:
+            raise CourseError(
+                f"unknown assignment {self.assignment!r}: expected one of "
+                f"{', '.join(known) or '(none: solutions/ is empty)'}"
+            )
+        subs = find_submissions(self.submissions, known, self.assignment)
+        if not subs:
+            raise CourseError(
+                f"no submissions in {self.submissions}: expected "
+                "<student>/<assignment>/<notebook>.ipynb folders"
+            )
+        wanted = sorted({aid for _, aid, _ in subs if aid in known})
+        sol_hash = {aid: folder_hash(source_dir(self.config) / aid) for aid in wanted}
+        if not self.isolate:
+            self.log("WARNING: " + isolation_summary(False))
+        base = Path(tempfile.mkdtemp(prefix="aeutils-grade-"))  # mode 0700: root only
+        sandbox_base = Path(tempfile.mkdtemp(prefix="aeg-"))
+        os.chmod(sandbox_base, 0o711)
+        results: dict[tuple[str, str], dict[str, Any]] = {}
+        todo = []
+        try:
+            for student, aid, folder in subs:
+                sub_hash = folder_hash(folder) + "/" + sol_hash.get(aid, "")
+                key = (student, aid)
+                if aid not in known:
+                    results[key] = self._failed(
+                        student, aid, f"unknown assignment folder {aid}/ (expected one of "
+                        f"{', '.join(known)})", sub_hash)
+                    continue
+                previous = self._result_path(student, aid)
+                if not self.force and previous.is_file():
+                    old = json.loads(previous.read_text())
+                    if old.get("submission_hash") == sub_hash:
+                        results[key] = old
+                        continue
+                todo.append((student, aid, folder, sub_hash))
+            skipped = len(results)
+            if todo:
+                self.log(f"grading {len(todo)} submission(s) with {self.jobs} job(s)"
+                         + (f"; {skipped} already graded (use --force to regrade)" if skipped else ""))
+                tpl = build_template(self.config, sorted({t[1] for t in todo}), base)
+                for aid in sorted({t[1] for t in todo}):
+                    ensure_in_gradebook(self.config, aid, base)
+                self._grade(todo, tpl, base, sandbox_base, results)
+            for key, res in sorted(results.items()):
+                if key[1] in known and not self._result_path(*key).is_file():
+                    self._store(res)
+        finally:
+            if not os.environ.get("AEUTILS_KEEP_WORKSPACE"):
+                shutil.rmtree(base, ignore_errors=True)
+            shutil.rmtree(sandbox_base, ignore_errors=True)
+        ordered = [results[k] for k in sorted(results)]
+        report.write_csv(ordered, self.out)
+        report.write_json(ordered, self.out.with_suffix(".json"), {
+            "isolation": isolation_summary(self.isolate),
+            "limits": {k: getattr(self.limits, k) for k in self.limits.trait_names()
+                       if self.limits.traits()[k].metadata.get("config")},
+        })
+        return ordered
+
+    def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
+               sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
+        slots: queue.Queue[int] = queue.Queue()
+        for i in range(self.jobs):
+            slots.put(i)
+        threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        lim = {k: getattr(self.limits, k) for k in
+               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        import aeutils
+
+        hide = [str(self.root), str(self.submissions), str(base)]
+        checkout = Path(aeutils.__file__).resolve().parent.parent
+        if (checkout / "pyproject.toml").is_file():  # an editable install: hide its solutions too
+            hide.append(str(checkout))
+        expose = [sys.prefix, str(Path(aeutils.__file__).resolve().parent)]
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        futures: dict[Future[dict[str, Any]], tuple[str, str, Path]] = {}
+        done_count = 0
+        try:
+            for n, (student, aid, folder, sub_hash) in enumerate(todo):
+                job = {
+                    "student": student, "assignment": aid, "submission": str(folder),
+                    "submission_hash": sub_hash, "template": str(tpl),
+                    "workspace": str(base / "work" / f"{n:05d}"), "course_root": str(self.root),
+                    "sandbox_base": str(sandbox_base), "isolate": self.isolate,
+                    "hide": hide, "expose": expose, "threads": threads, "limits": lim,
+                }
+                fut = pool.submit(self._run_worker, job, slots)
+                futures[fut] = (student, aid, Path(job["workspace"]))
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                for fut in sorted(finished, key=lambda f: futures[f][:2]):
+                    student, aid, workspace = futures[fut]
+                    res = fut.result()
+                    self._store(res)
+                    merge(self.config, res, workspace)
+                    results[(student, aid)] = res
+                    done_count += 1
+                    score = "" if res["score"] is None else f" {res['score']:g}/{res['max_score']:g}"
+                    why = f" - {res['reason']}" if res["reason"] else ""
+                    self.log(f"[{done_count}/{len(todo)}] {student}/{aid}: {res['status']}{score}{why}")
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            with self._lock:
+                procs = list(self._procs.values())
+            for proc in procs:
+                self._kill(proc)
+            raise
+        pool.shutdown(wait=True)
+
+
+def grade(
+    submissions: str | os.PathLike[str],
+    *,
+    assignment: str | None = None,
+    jobs: int = 1,
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    config: Config | None = None,
+) -> list[dict[str, Any]]:
+    """Grade a folder of submissions; see :class:`Batch`. Returns the results, sorted."""
+    return Batch(Path(submissions), assignment=assignment, jobs=jobs,
+                 out=Path(out) if out else None, force=force, config=config).run()

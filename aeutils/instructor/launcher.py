@@ -1,0 +1,223 @@
+"""The sandbox launcher: runs as a plain script (no package imports), so it starts fast.
+
+``SandboxKernelManager`` (sandbox.py) launches every grading kernel as::
+
+    python -I .../launcher.py stage1 SPEC SANDBOX_DIR -- python -m ipykernel_launcher -f ...
+
+See :mod:`aeutils.instructor.sandbox` for what each stage does. Standard library only.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+#: uids handed to sandboxed kernels: BASE_UID + slot (one slot per concurrent worker).
+BASE_UID = 61000
+NOGROUP = 65534
+
+
+@dataclass
+class SandboxSpec:
+    """Everything the launcher needs; written to JSON by the worker, read by the launcher."""
+
+    sandbox_base: str
+    slot: int = 0
+    memory_mb: int = 4096
+    max_processes: int = 256
+    max_file_mb: int = 64
+    workdir_mb: int = 256
+    cpu_seconds: int = 1200
+    threads: int = 1
+    hide: list[str] = field(default_factory=list)
+    expose: list[str] = field(default_factory=list)
+    extra_files: str | None = None  # folder whose files are copied into the working folder too
+    isolate: bool = True
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SandboxSpec:
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def _die_with_parent() -> None:
+    """Ask the OS to SIGKILL this process when its parent (the grading worker) dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:  # pragma: no cover - non-glibc systems
+        pass
+
+
+def _copy_tree(src: Path, dst: Path, uid: int | None) -> None:
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if any(part.startswith(".ipynb_checkpoints") for part in rel.parts):
+            continue
+        target = dst / rel
+        if path.is_symlink():
+            continue  # never follow a student's link out of its folder
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        elif path.is_file():
+            shutil.copyfile(path, target)
+        else:
+            continue
+        if uid is not None:
+            os.chown(target, uid, NOGROUP)
+
+
+def stage1(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
+    """Prepare the sandbox folder and exec unshare (or, without root, the kernel itself)."""
+    spec = SandboxSpec.load(spec_file)
+    box = Path(sandbox_dir)
+    uid = BASE_UID + spec.slot if spec.isolate else None
+    init = box / "init"
+    init.mkdir(exist_ok=True)
+    if spec.extra_files and Path(spec.extra_files).is_dir():
+        _copy_tree(Path(spec.extra_files), init, uid)
+    _copy_tree(Path.cwd(), init, uid)  # nbclient starts us in nbgrader's autograded folder
+    conn = box / "kernel.json"
+    if uid is not None:
+        os.chown(conn, uid, NOGROUP)
+        os.chown(init, uid, NOGROUP)
+    os.chmod(conn, 0o400)
+    _die_with_parent()
+    spec_copy = box / "spec.json"
+    shutil.copyfile(spec_file, spec_copy)
+    me = [sys.executable, "-I", os.path.abspath(__file__), "stage2", str(spec_copy), sandbox_dir]
+    if spec.isolate:
+        os.execvp(
+            "unshare",
+            [
+                "unshare", "--net", "--mount", "--pid", "--fork", "--kill-child=SIGKILL",
+                "--mount-proc", "--propagation", "private", "--", *me, "--", *kernel,
+            ],
+        )
+    else:
+        os.execv(me[0], [*me, "--", *kernel])
+
+
+def _mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True)
+
+
+def stage2(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
+    """Inside the namespaces: build the private file view, set limits, drop privileges, exec."""
+    spec = SandboxSpec.load(spec_file)
+    box = Path(sandbox_dir)
+    work = box / "work"
+    uid = BASE_UID + spec.slot
+    if spec.isolate:
+        # Keep what the kernel needs, then cover everything sensitive with empty tmpfs mounts.
+        keep = [p for p in [*spec.expose, sandbox_dir] if os.path.exists(p)]
+        _mount("-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", "/mnt")
+        for i, path in enumerate(keep):
+            os.mkdir(f"/mnt/{i}")
+            _mount("--rbind", path, f"/mnt/{i}")
+        hide = [*spec.hide, "/tmp", "/var/tmp", "/dev/shm"]
+        for path in sorted(set(hide), key=len):
+            if os.path.isdir(path):
+                _mount("-t", "tmpfs", "-o", "size=64m,mode=1777,nosuid,nodev", "tmpfs", path)
+        for i, path in enumerate(keep):
+            os.makedirs(path, exist_ok=True)
+            _mount("--move", f"/mnt/{i}", path)
+        work.mkdir(exist_ok=True)
+        _mount(
+            "-t", "tmpfs", "-o",
+            f"size={spec.workdir_mb}m,mode=0700,uid={uid},gid={NOGROUP},nosuid,nodev",
+            "tmpfs", str(work),
+        )
+        _copy_tree(box / "init", work, uid)
+        for sub in ("tmp/home", "tmp/ipython", "tmp/mpl"):
+            os.makedirs(f"/{sub}", exist_ok=True)
+            os.chown(f"/{sub}", uid, NOGROUP)
+    else:
+        work.mkdir(exist_ok=True)
+        _copy_tree(box / "init", work, None)
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp/home" if spec.isolate else str(work),
+        "IPYTHONDIR": "/tmp/ipython" if spec.isolate else str(box / "ipython"),
+        "MPLCONFIGDIR": "/tmp/mpl" if spec.isolate else str(box / "mpl"),
+        "MPLBACKEND": "Agg",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": str(spec.threads),
+        "MKL_NUM_THREADS": str(spec.threads),
+        "AEUTILS_DEVICE": "cpu",
+        "AEUTILS_GRADING": "1",
+        "USER": "student",
+    }
+    mib = 1024 * 1024
+    limits = [
+        (resource.RLIMIT_AS, spec.memory_mb * mib),
+        (resource.RLIMIT_FSIZE, spec.max_file_mb * mib),
+        (resource.RLIMIT_CPU, spec.cpu_seconds),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    if spec.isolate:
+        limits.append((resource.RLIMIT_NPROC, spec.max_processes))
+    for which, value in limits:
+        resource.setrlimit(which, (value, value))
+    os.chdir(work)
+    if spec.isolate:
+        cmd = [
+            "setpriv", f"--reuid={uid}", f"--regid={NOGROUP}", "--clear-groups",
+            "--no-new-privs", "--inh-caps=-all", "--", *kernel,
+        ]
+        _init(cmd, env)
+    os.execve(kernel[0], kernel, env)
+
+
+def _init(cmd: list[str], env: dict[str, str]) -> None:
+    """Be PID 1 of the namespace: start the kernel, reap orphans, exit with the kernel.
+
+    Staying root (the kernel drops privileges, which would clear its parent-death signal) keeps
+    the chain "worker dies -> launcher dies -> namespace dies": when this process ends, the OS
+    kills every process left in the namespace.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts go to the kernel (same group)
+    kernel = subprocess.Popen(cmd, env=env, restore_signals=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    forward = lambda signum, _frame: kernel.send_signal(signum)  # noqa: E731
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGHUP, forward)
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+        if pid == kernel.pid:
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point (``python -I launcher.py stage1|stage2 SPEC SANDBOX_DIR -- KERNEL...``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    split = args.index("--")
+    head, kernel = args[:split], args[split + 1:]
+    stage, spec_file, sandbox_dir = head
+    if stage == "stage1":
+        stage1(spec_file, sandbox_dir, kernel)
+    elif stage == "stage2":
+        stage2(spec_file, sandbox_dir, kernel)
+    else:
+        raise SystemExit(f"unknown stage {stage!r}: expected stage1 or stage2")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""``aeutils release``: nbgrader's generate_assignment, made byte-reproducible.
+
+The committed ``assignments/`` must be exactly what this produces from ``solutions/``, so a
+re-release of unchanged sources leaves git with nothing to show.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+
+from .config import CourseError, assignment_ids, check_assignment, load_config, release_dir
+
+log = logging.getLogger("aeutils.instructor")
+
+
+def normalize_notebook(path: Path) -> None:
+    """Rewrite a released notebook in one canonical form (nbformat's writer, sorted keys).
+
+    Outputs and execution counts are dropped: the release is committed without outputs.
+    """
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    text = nbformat.writes(nb) + "\n"
+    if path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def generate(config: Config, assignment: str) -> Path:
+    """Run nbgrader generate_assignment for one assignment with ``config``; return its folder."""
+    from nbgrader.apps import NbGraderAPI
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+        api = NbGraderAPI(config=config)
+        api.log.setLevel(logging.ERROR)
+        api.log.propagate = False
+        result = api.generate_assignment(assignment, force=True)
+    if not result.get("success"):
+        reasons = [ln.strip() for ln in str(result.get("log", "")).splitlines() if "Error:" in ln]
+        raise CourseError(
+            f"nbgrader could not generate {assignment!r} from {config.CourseDirectory.root}: "
+            f"{reasons[-1] if reasons else 'see the log below'}\n"
+            "Fix the source notebook (open it in JupyterLab and use Validate), then release again."
+            + ("" if reasons else "\n" + str(result.get("log", "")))
+        )
+    return Path(config.CourseDirectory.root) / config.CourseDirectory.release_directory / assignment
+
+
+def release(ids: Iterable[str] | None = None, config: Config | None = None) -> list[Path]:
+    """Release the given assignments (default: every folder of ``solutions/``) into assignments/."""
+    config = config or load_config()
+    wanted = list(ids or []) or assignment_ids(config)
+    if not wanted:
+        raise CourseError(
+            "nothing to release: solutions/ has no assignment folders "
+            "(expected solutions/<id>/<id>.ipynb)"
+        )
+    for aid in wanted:
+        check_assignment(config, aid)
+    out = []
+    for aid in wanted:
+        folder = generate(config, aid)
+        for nb in sorted(folder.glob("*.ipynb")):
+            normalize_notebook(nb)
+        out.append(folder)
+        log.info("released %s -> %s", aid, folder)
+    return out
+
+
+def released_folder(config: Config, assignment: str) -> Path:
+    """Where the release of ``assignment`` lives."""
+    return release_dir(config) / assignment

@@ -1,0 +1,193 @@
+"""Run a student's kernel isolated: its own user, no network, a private view of the files, limits.
+
+How it fits into nbgrader: :class:`SandboxExecute` replaces nbgrader's ``Execute`` preprocessor in
+autograding and makes nbclient start kernels with :class:`SandboxKernelManager`. That manager talks
+to the kernel over Unix sockets (``transport='ipc'``: TCP would not cross the network namespace)
+in a private folder, and launches it through this module's launcher:
+
+stage 1 (root, ``python -I launcher.py stage1 SPEC DIR -- KERNEL...``, see :mod:`.launcher`)
+    copies the notebook's folder (nbgrader's autograded copy) and the connection file into the
+    sandbox folder, arranges to be killed with its parent, and execs ``unshare`` for new network,
+    mount and PID namespaces;
+stage 2 (root inside the namespaces)
+    hides the course, the submissions, the grading workspace, /tmp, /var/tmp and /dev/shm behind
+    empty tmpfs mounts (re-exposing only the Python environment, the ``aeutils`` package and the
+    sandbox folder), gives the kernel an in-memory working folder of limited size, sets resource
+    limits and execs ``setpriv`` to drop to an unprivileged uid with a clean environment.
+
+When the kernel (PID 1 of its namespace) ends, the kernel of the OS kills everything it started.
+Where namespaces or privilege dropping are not available (not root), the kernel still runs with
+the resource limits and a clean environment, and :func:`isolation_summary` says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from traitlets import Integer, Unicode
+
+from . import launcher
+from .launcher import BASE_UID, NOGROUP, SandboxSpec
+
+try:
+    from nbgrader.preprocessors import Execute
+except ImportError:  # pragma: no cover - nbgrader is a dependency
+    Execute = object  # type: ignore[misc,assignment]
+
+def can_isolate() -> bool:
+    """True when namespaces and a uid change are available (root with util-linux tools)."""
+    return (
+        os.geteuid() == 0
+        and shutil.which("unshare") is not None
+        and shutil.which("setpriv") is not None
+        and subprocess.run(
+            ["unshare", "--net", "--mount", "--pid", "--fork", "true"], capture_output=True
+        ).returncode
+        == 0
+    )
+
+
+def isolation_summary(isolate: bool) -> str:
+    """One line for reports: what protection the grading kernels ran under."""
+    if isolate:
+        return (
+            "isolated: own uid, no network, private /tmp, course/submissions/workspace hidden, "
+            "resource limits"
+        )
+    return "NOT isolated (needs root, unshare and setpriv): resource limits and clean environment only"
+
+
+# ---------------------------------------------------------------------------------------------
+# client side: nbgrader/nbclient plumbing
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Starts every kernel through the sandbox launcher, whatever kernelspec the notebook names."""
+
+    spec_file = Unicode("", help="SandboxSpec JSON written by the grading worker.").tag(
+        config=True
+    )
+
+    _sandbox_dir: str | None = None
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        if not self.spec_file:
+            raise RuntimeError("SandboxKernelManager.spec_file is not configured")
+        spec = SandboxSpec.load(self.spec_file)
+        base = Path(spec.sandbox_base)
+        base.mkdir(mode=0o711, parents=True, exist_ok=True)
+        os.chmod(base, 0o711)  # others may enter (to reach their own folder) but not list
+        self._sandbox_dir = tempfile.mkdtemp(prefix="k", dir=base)
+        if spec.isolate:
+            os.chown(self._sandbox_dir, BASE_UID + spec.slot, NOGROUP)
+        os.chmod(self._sandbox_dir, 0o700)
+        self.transport = "ipc"
+        self.ip = os.path.join(self._sandbox_dir, "s")
+        self.connection_file = os.path.join(self._sandbox_dir, "kernel.json")
+        kw.pop("env", None)  # the launcher builds a clean environment
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        kernel = [
+            sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
+            "--HistoryManager.hist_file=:memory:",
+        ]
+        return [
+            sys.executable, "-I", launcher.__file__, "stage1", self.spec_file,
+            str(self._sandbox_dir), "--", *kernel,
+        ]
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self._sandbox_dir and not restart:
+            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+
+
+PROBE = (
+    "__import__('aeutils.instructor.probe', fromlist=['report']).report()"
+)
+
+
+class SandboxExecute(Execute):  # type: ignore[misc,valid-type]
+    """nbgrader's Execute with sandboxed kernels and an integrity probe after the last cell.
+
+    The probe (:mod:`aeutils.instructor.probe`) runs as a ``user_expression``, which IPython
+    evaluates without input transformers, and reports tampering with the IPython machinery or
+    the grading helpers; the worker turns a non-empty report into ``needs review``.
+    """
+
+    max_output_chars = Integer(
+        100_000, help="Characters of output kept per cell; the rest is dropped with a note."
+    ).tag(config=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(*args, **kwargs)
+        self._output_chars: dict[int, int] = {}
+
+    def output(self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int) -> Any:
+        """Keep at most ``max_output_chars`` of output per cell (a flood is cut while it runs)."""
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
+        used = self._output_chars.get(cell_index, 0)
+        self._output_chars[cell_index] = used + size
+        if used + size > self.max_output_chars and msg.get("msg_type") != "error":
+            if used <= self.max_output_chars:
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[output cut: more than {self.max_output_chars} characters]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
+        self._probe_result: str | None = None
+        self._probe_notebook = str((resources or {}).get("nbgrader", {}).get("notebook", "?"))
+        return super().preprocess(nb, resources, km)
+
+    async def _async_cleanup_kernel(self) -> None:  # called just before the kernel is shut down
+        await self._run_probe()
+        await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
+    async def _run_probe(self) -> None:
+        kc = getattr(self, "kc", None)
+        if kc is None or getattr(self, "_probe_result", "done") is not None:
+            return
+        try:
+            msg_id = kc.execute(
+                "", silent=True, store_history=False, user_expressions={"probe": PROBE}
+            )
+            while True:
+                reply = await kc.get_shell_msg(timeout=10)
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    break
+            value = reply["content"].get("user_expressions", {}).get("probe", {})
+            if value.get("status") == "ok":
+                text = value.get("data", {}).get("text/plain", "")
+                found = json.loads(ast.literal_eval(text)) if text else []
+                self._probe_result = "; ".join(str(x) for x in found)
+            else:
+                self._probe_result = f"probe failed: {value.get('ename')}: {value.get('evalue')}"
+        except Exception as err:  # kernel dead or hung: the worker reports that anyway
+            self._probe_result = f"probe could not run ({type(err).__name__})"
+        record = os.environ.get("AEUTILS_PROBE_FILE")
+        if record:
+            with open(record, "a", encoding="utf-8") as fh:
+                line = {"notebook": self._probe_notebook, "probe": self._probe_result}
+                fh.write(json.dumps(line) + "\n")
+
+
