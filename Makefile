@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# LAB_ARGS passes extra options, e.g. LAB_ARGS="--no-browser --port 8899".
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

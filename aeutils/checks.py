@@ -78,7 +78,9 @@ def flat_features(x: torch.Tensor, input_shape: tuple[int, ...], name: str = "x"
     if tuple(x.shape[1:]) == tuple(input_shape) or (x.ndim == 2 and x.shape[1] == dim):
         return x.reshape(x.shape[0], dim)
     want = "(batch, " + ", ".join(str(s) for s in input_shape) + ")"
-    raise ValueError(
-        f"{name} must have shape {want} or (batch, {dim}), got shape {_shape(x)}; "
-        "a single image needs a batch dimension: use x.unsqueeze(0)."
-    )
+    if len(input_shape) > 1:
+        want += f" or (batch, {dim})"
+    hint = ("a single image needs a batch dimension: use x.unsqueeze(0)"
+            if x.ndim == len(input_shape) else f"flatten images with {name}.flatten(1)"
+            if x[0].numel() == dim else "check the model's input_shape")
+    raise ValueError(f"{name} must have shape {want}, got shape {_shape(x)}; {hint}.")

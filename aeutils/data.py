@@ -92,7 +92,7 @@ def load_mnist(source: str = "embedded", split: str = "train", root: str | os.Pa
     labels = read_idx(label_file)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(f"IDX files in {folder} do not hold matching images and labels")
-    return _as_images(images, images.shape[1], 255.0), torch.as_tensor(labels, dtype=torch.int64)
+    return _as_images(images, images.shape[1], 255.0), torch.tensor(labels, dtype=torch.int64)
 
 
 def _load_embedded_mnist() -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,0 +1,25 @@
+"""Shared fixtures: small data sets loaded once per test session, a deterministic seed per test."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import aeutils
+from aeutils import data
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    aeutils.seed_everything(0)
+
+
+@pytest.fixture(scope="session")
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    return data.load_digits()
+
+
+@pytest.fixture(scope="session")
+def mnist_split() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    x, y = data.load_mnist()
+    return data.train_test_split(x, y, test_fraction=0.2, seed=0)

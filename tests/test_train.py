@@ -1,0 +1,72 @@
+import math
+
+import pytest
+import torch
+
+from aeutils import models, train
+
+
+def test_fit_lowers_the_loss_and_returns_a_history(digits):
+    x = digits[0]
+    model = models.MLPAutoencoder((1, 8, 8), 8, hidden=(32,))
+    before = train.evaluate(model, x)
+    history = train.fit(model, x, epochs=5, batch_size=256, lr=1e-2, x_val=x[:200], quiet=True,
+                        device="cpu")
+    assert len(history.loss) == len(history.val_loss) == len(history.lr) == 5
+    assert history.final < before and history.loss[-1] < history.loss[0]
+    assert history.seconds > 0 and not model.training
+
+
+def test_fit_is_repeatable_with_a_seed(digits):
+    x = digits[0][:300].flatten(1)
+    results = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = models.MLPAutoencoder(64, 4, hidden=(16,))
+        results.append(train.fit(model, x, epochs=3, batch_size=64, quiet=True, seed=1).loss)
+    assert results[0] == results[1]
+
+
+def test_lbfgs_full_batch_solves_a_linear_model(digits):
+    x = digits[0]
+    model = models.LinearAutoencoder((1, 8, 8), 8)
+    history = train.fit(model, x, epochs=10, batch_size=None, optimizer="lbfgs", quiet=True)
+    assert history.final < 0.5 * history.loss[0] or history.final < 0.03
+
+
+def test_custom_loss_fn_is_used(digits):
+    calls = []
+
+    def loss_fn(model, batch):
+        calls.append(len(batch))
+        return model.loss(batch)
+
+    train.fit(models.LinearAutoencoder((1, 8, 8), 2), digits[0][:100], epochs=2, batch_size=40,
+              loss_fn=loss_fn, quiet=True)
+    assert calls == [40, 40, 20, 40, 40, 20]
+
+
+def test_fit_rejects_bad_settings_and_reports_divergence(digits):
+    model = models.LinearAutoencoder((1, 8, 8), 2)
+    with pytest.raises(ValueError, match="optimizer"):
+        train.fit(model, digits[0], optimizer="sgd", quiet=True)
+    with pytest.raises(ValueError, match="epochs"):
+        train.fit(model, digits[0], epochs=0, quiet=True)
+    with pytest.raises(ValueError, match="non-empty"):
+        train.fit(model, digits[0][:0], quiet=True)
+
+    def exploding(model, batch):
+        return model.loss(batch) * math.inf
+
+    with pytest.raises(FloatingPointError, match="lower lr"):
+        train.fit(model, digits[0], epochs=1, loss_fn=exploding, quiet=True)
+
+
+def test_encode_and_reconstruct_whole_sets_in_batches(digits):
+    x = digits[0][:300]
+    model = models.MLPAutoencoder((1, 8, 8), 3, hidden=(16,))
+    codes = train.encode(model, x, batch_size=128)
+    assert codes.shape == (300, 3)
+    assert torch.allclose(codes, model.encode(x), atol=1e-6)
+    recon = train.reconstruct(model, x, batch_size=128)
+    assert recon.shape == x.shape and torch.allclose(recon, model(x).x_hat, atol=1e-6)
