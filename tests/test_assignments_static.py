@@ -1,0 +1,148 @@
+"""Static properties of the graded assignments (no notebook is executed here; fast).
+
+The executed checks (solutions pass, releases score 0, partial credit) live in the grading
+pipeline's own tests; these catch the mistakes that are cheap to catch by reading the JSON: points
+that do not add up to the stated total, a test cell without points or without hidden tests, a
+solution or hidden test leaking into the student release, a training cell that ignores
+``aeutils.device()``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+IDS = ["ae1_bottleneck", "ae2_sparse", "ae3_denoising", "ae4_vae"]
+TOTAL = re.compile(r"This assignment is worth \*\*(\d+) points: (\d+) autograded, (\d+) written\*\*")
+LEAKS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "Model answer")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _src(cell: dict) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def _meta(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _source(aid: str) -> dict:
+    return _load(ROOT / "solutions" / aid / f"{aid}.ipynb")
+
+
+def _release(aid: str) -> dict:
+    return _load(ROOT / "assignments" / aid / f"{aid}.ipynb")
+
+
+def _tests(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if _meta(c).get("grade") and not _meta(c).get("solution")]
+
+
+def _written(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if _meta(c).get("grade") and _meta(c).get("solution")]
+
+
+def _answers(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"]
+            if _meta(c).get("solution") and not _meta(c).get("grade") and c["cell_type"] == "code"]
+
+
+def test_every_assignment_is_there():
+    found = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+    assert set(IDS) <= set(found), f"missing assignments: {sorted(set(IDS) - set(found))}"
+    for aid in IDS:
+        assert (ROOT / "assignments" / aid / f"{aid}.ipynb").is_file(), f"{aid} was not released"
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_points_add_up_to_the_stated_total(aid):
+    nb = _source(aid)
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown"
+    match = TOTAL.search(_src(first))
+    assert match, f"{aid}: the first cell must say 'This assignment is worth **N points: X autograded, Y written**'"
+    total, auto, written = map(int, match.groups())
+    got_auto = sum(_meta(c)["points"] for c in _tests(nb))
+    got_written = sum(_meta(c)["points"] for c in _written(nb))
+    assert (got_auto, got_written) == (auto, written), f"{aid}: cells give {got_auto} + {got_written}"
+    assert total == auto + written
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_test_cells_have_points_hidden_tests_and_use_the_grading_helpers(aid):
+    nb = _source(aid)
+    tests = _tests(nb)
+    assert len(tests) >= 4, f"{aid}: too few autograded test cells for partial credit"
+    for cell in tests:
+        meta, src = _meta(cell), _src(cell)
+        assert cell["cell_type"] == "code"
+        assert meta.get("points", 0) > 0, f"{aid}: test cell {meta['grade_id']} has no points"
+        assert meta.get("locked"), f"{aid}: test cell {meta['grade_id']} is not locked"
+        assert "from aeutils import grading" in src, meta["grade_id"]
+        assert "### BEGIN HIDDEN TESTS" in src and "### END HIDDEN TESTS" in src, (
+            f"{aid}: test cell {meta['grade_id']} has no hidden tests")
+        # Checks go through the grading helpers (by value), never a bare assert on student objects.
+        assert not re.search(r"^\s*assert\b", src, flags=re.MULTILINE), meta["grade_id"]
+    ids = [_meta(c)["grade_id"] for c in nb["cells"] if _meta(c)]
+    assert len(ids) == len(set(ids)), f"{aid}: duplicate grade ids"
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_written_answers_and_answer_cells(aid):
+    nb = _source(aid)
+    written = _written(nb)
+    assert written, f"{aid}: no manually graded written answer"
+    for cell in written:
+        assert cell["cell_type"] == "markdown" and _meta(cell)["points"] > 0
+    answers = _answers(nb)
+    assert answers, f"{aid}: no autograded answer cell"
+    for cell in answers:
+        assert "### BEGIN SOLUTION" in _src(cell), _meta(cell)["grade_id"]
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_device_awareness(aid):
+    nb = _source(aid)
+    training = [c for c in nb["cells"] if c["cell_type"] == "code" and "train.fit(" in _src(c)]
+    assert training, f"{aid}: no training cell"
+    for cell in training:
+        src = _src(cell)
+        assert "device = aeutils.device()" in src and "device=device" in src, (
+            f"{aid}: a training cell does not train on aeutils.device()")
+    # At least one test checks where results or parameters live.
+    assert any("aeutils.device()" in _src(c) and ".device" in _src(c) for c in _tests(nb)), (
+        f"{aid}: no test checks device placement")
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_release_has_no_solutions_or_hidden_tests(aid):
+    source, release = _source(aid), _release(aid)
+    for cell in release["cells"]:
+        text = _src(cell)
+        for leak in LEAKS:
+            assert leak not in text, f"{aid} release leaks {leak!r}"
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None
+    for cell in _answers(release):
+        assert "raise NotImplementedError()" in _src(cell), _meta(cell)["grade_id"]
+    # Same graded cells, same points, in the same order.
+    graded = [(_meta(c)["grade_id"], _meta(c).get("points")) for c in source["cells"]
+              if _meta(c).get("grade") or _meta(c).get("solution")]
+    released = [(_meta(c)["grade_id"], _meta(c).get("points")) for c in release["cells"]
+                if _meta(c).get("grade") or _meta(c).get("solution")]
+    assert graded == released, f"{aid}: the release is out of date; run `aeutils release {aid}`"
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_sources_are_committed_without_outputs(aid):
+    for cell in _source(aid)["cells"]:
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None
