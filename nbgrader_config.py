@@ -22,6 +22,7 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "
 # kernel is interrupted and the remaining cells still run.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+c.Execute.iopub_timeout = 30  # wait for a cell's last outputs (a loaded machine is slow)
 
 # Outputs kept in autograded notebooks and feedback: a flood of prints is cut.
 c.LimitOutput.max_lines = 200

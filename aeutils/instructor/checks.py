@@ -171,3 +171,32 @@ def inspect_submission(folder: Path, release_folder: Path) -> Inspection:
         result.notes += scan_code(nb, released, name)
         result.notebooks[name] = path
     return result
+
+
+def sanitize(submitted: Any, released: Any) -> Any:
+    """A copy of ``submitted`` that nbgrader can grade despite re-pointed or duplicated ids.
+
+    For each grade id used by several cells, the cell whose text matches the release keeps its
+    nbgrader metadata (else the first one); the others become plain cells. Graded cells unknown to
+    the release also become plain cells. nbgrader then restores the missing locked cells itself.
+    (Every such change is already reported by :func:`compare_locked_cells`.)
+    """
+    import copy
+
+    nb = copy.deepcopy(submitted)
+    release_src = {_nbgrader(c).get("grade_id"): _src(c) for c in released.cells
+                   if _nbgrader(c).get("grade_id")}
+    by_id: dict[str, list[Any]] = {}
+    for cell in nb.cells:
+        gid = _nbgrader(cell).get("grade_id")
+        if gid:
+            by_id.setdefault(str(gid), []).append(cell)
+    for gid, cells in by_id.items():
+        if gid not in release_src:
+            keep = None
+        else:
+            keep = next((c for c in cells if _src(c) == release_src[gid]), cells[0])
+        for cell in cells:
+            if cell is not keep:
+                cell.metadata.pop("nbgrader", None)
+    return nb

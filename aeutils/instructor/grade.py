@@ -21,6 +21,7 @@ submissions already graded with the same files and the same solutions are skippe
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import hashlib
 import io
@@ -99,7 +100,7 @@ def build_template(config: Config, assignments: list[str], base: Path) -> Path:
     for aid in assignments:
         shutil.copytree(source_dir(config) / aid, tpl / "solutions" / aid,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    cfg = Config(config)
+    cfg = copy.deepcopy(config)
     cfg.CourseDirectory.root = str(tpl)
     cfg.CourseDirectory.source_directory = "solutions"
     cfg.CourseDirectory.release_directory = "release"
@@ -121,7 +122,7 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
             return
         except MissingEntry:
             pass
-    cfg = Config(config)
+    cfg = copy.deepcopy(config)
     cfg.CourseDirectory.release_directory = str(scratch / "main-release")
     _quiet_generate(cfg, assignment)
 

@@ -24,8 +24,10 @@ def report() -> str:
 
     found: list[str] = []
     try:
-        ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821
-    except NameError:
+        from IPython.core.getipython import get_ipython
+
+        ip = get_ipython()
+    except ImportError:
         ip = None
     if ip is not None:
         if ip.input_transformers_post:

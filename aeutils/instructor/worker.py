@@ -10,6 +10,7 @@ that the batch merges. The workspace lives under a root-only folder the kernel c
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import os
@@ -20,9 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from traitlets.config import Config
 
-from .checks import inspect_submission
+from .checks import inspect_submission, sanitize
 from .config import limits, load_config
 from .sandbox import SandboxExecute, SandboxSpec, isolation_summary
 
@@ -71,7 +73,7 @@ def autograde_config(base: Config, course: Path, spec_file: Path) -> Config:
         SaveAutoGrades,
     )
 
-    cfg = Config(base)
+    cfg = copy.deepcopy(base)
     cfg.CourseDirectory.root = str(course)
     cfg.CourseDirectory.db_url = "sqlite:///" + str(course / "gradebook.db")
     cfg.Autograde.create_student = True
@@ -150,7 +152,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     sub_dir = course / "submitted" / student / assignment
     sub_dir.mkdir(parents=True)
     for name, path in inspection.notebooks.items():
-        shutil.copyfile(path, sub_dir / name)
+        released = nbformat.read(str(release / name), as_version=4)
+        submitted = nbformat.read(str(path), as_version=4)
+        nbformat.write(sanitize(submitted, released), str(sub_dir / name))
     stamp = Path(job["submission"]) / "timestamp.txt"
     if stamp.is_file():
         shutil.copyfile(stamp, sub_dir / "timestamp.txt")
@@ -189,6 +193,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     autograded = course / "autograded" / student / assignment
     if not out.get("success") or any(s is None for s in scores):
         result["reason"] = _reason_from_log(log, out.get("error"))
+        result["manual_pending"] = 0.0
         result["duration_s"] = round(time.monotonic() - started, 2)
         return result
 

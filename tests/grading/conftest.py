@@ -1,0 +1,94 @@
+"""Shared fixtures of the grading-pipeline tests: a fixture course, a class of submissions."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+FIXTURE_COURSE = REPO / "tests" / "fixtures" / "grading" / "course"
+sys.path.insert(0, str(HERE))
+
+import grading_corpus as corpus  # noqa: E402
+
+
+def aeutils_cli(*args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python -m aeutils ARGS`` the way an instructor would; return the finished process."""
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    proc = subprocess.run([sys.executable, "-m", "aeutils", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"aeutils {' '.join(args)} exited {proc.returncode}:\n"
+                             f"{proc.stdout}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """relative path -> sha256 of every file below ``folder``."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def released_course(dest: Path) -> Path:
+    """A copy of the fixture course with its assignment released (as an instructor would)."""
+    shutil.copytree(FIXTURE_COURSE, dest, ignore=shutil.ignore_patterns(
+        "gradebook.db", "assignments", ".grading", "__pycache__"))
+    aeutils_cli("--course", str(dest), "release")
+    return dest
+
+
+def context(course: Path, submissions: Path, port: int = 0) -> dict:
+    rel = nbformat.read(str(course / "assignments" / corpus.ASSIGNMENT / corpus.NB), as_version=4)
+    return {
+        "release_nb": rel, "course": course, "submissions": submissions, "port": port,
+        "solution_nb": course / "solutions" / corpus.ASSIGNMENT / corpus.NB,
+        "classmate_nb": submissions / "alice_solution" / corpus.ASSIGNMENT / corpus.NB,
+    }
+
+
+def sandbox_processes() -> list[str]:
+    """Processes still running as a sandbox uid (61000+): there must be none after grading."""
+    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    return [ln for ln in out.splitlines() if ln.split() and 61000 <= int(ln.split()[0]) < 61100]
+
+
+@pytest.fixture(scope="session")
+def fixture_course(tmp_path_factory) -> Path:
+    """A released copy of the fixture course (read-only use: copy it to grade)."""
+    return released_course(tmp_path_factory.mktemp("released") / "course")
+
+
+@pytest.fixture(scope="session")
+def corpus_run(tmp_path_factory, fixture_course):
+    """The whole corpus of submissions graded in ONE batch with two jobs."""
+    root = tmp_path_factory.mktemp("corpus")
+    course = root / "course"
+    shutil.copytree(fixture_course, course)
+    subs = root / "submitted"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    ctx = context(course, subs, listener.getsockname()[1])
+    corpus.build_class(corpus.CASES, subs, ctx)
+    before = tree_digest(subs)
+    course_before = tree_digest(course)
+    t0 = time.monotonic()
+    proc = aeutils_cli("--course", str(course), "grade", str(subs), "--jobs", "2",
+                       "--out", str(course / "grades.csv"), check=False)
+    duration = time.monotonic() - t0
+    listener.close()
+    return {
+        "proc": proc, "course": course, "subs": subs, "duration": duration,
+        "before": before, "course_before": course_before,
+        "report": corpus.read_report(course / "grades.json") if proc.returncode == 0 else None,
+    }
