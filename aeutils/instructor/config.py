@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from traitlets import Integer
 from traitlets.config import Config, Configurable
@@ -103,3 +104,20 @@ def check_assignment(config: Config, assignment: str) -> None:
             f"unknown assignment {assignment!r}: expected one of {', '.join(known) or '(none)'} "
             f"(the folders of {source_dir(config)} that hold a notebook)"
         )
+
+
+def make_api(config: Config) -> Any:
+    """``NbGraderAPI(config=config)`` without its complaint about the (unused) exchange folder."""
+    import logging
+
+    from nbgrader.apps import NbGraderAPI
+
+    quiet = [logging.getLogger(n) for n in ("traitlets", "NbGraderAPI")]
+    before = [lg.disabled for lg in quiet]
+    for lg in quiet:
+        lg.disabled = True
+    try:
+        return NbGraderAPI(config=config)
+    finally:
+        for lg, was in zip(quiet, before):
+            lg.disabled = was

@@ -26,7 +26,7 @@ from typing import Any
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets.config import Config
 
-from .config import CourseError, assignment_ids, course_root, load_config
+from .config import CourseError, assignment_ids, course_root, load_config, make_api
 
 BEGIN = "BEGIN HIDDEN TESTS"
 END = "END HIDDEN TESTS"
@@ -138,7 +138,6 @@ def feedback_config(config: Config) -> Config:
 def feedback(assignment: str | None = None, config: Config | None = None) -> list[Path]:
     """Write ``feedback/<student>/<id>/<notebook>.html`` for every graded submission."""
     from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.apps import NbGraderAPI
 
     config = config or load_config()
     root = course_root(config)
@@ -160,7 +159,7 @@ def feedback(assignment: str | None = None, config: Config | None = None) -> lis
             continue
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-            api = NbGraderAPI(config=feedback_config(config))
+            api = make_api(feedback_config(config))
             res = api.generate_feedback(aid, force=True)
         if not res.get("success"):
             problems.append(f"{aid}: nbgrader could not generate feedback: {res.get('error')}")

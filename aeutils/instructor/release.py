@@ -15,7 +15,14 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
-from .config import CourseError, assignment_ids, check_assignment, load_config, release_dir
+from .config import (
+    CourseError,
+    assignment_ids,
+    check_assignment,
+    load_config,
+    make_api,
+    release_dir,
+)
 
 log = logging.getLogger("aeutils.instructor")
 
@@ -37,11 +44,10 @@ def normalize_notebook(path: Path) -> None:
 
 def generate(config: Config, assignment: str) -> Path:
     """Run nbgrader generate_assignment for one assignment with ``config``; return its folder."""
-    from nbgrader.apps import NbGraderAPI
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        api = NbGraderAPI(config=config)
+        api = make_api(config)
         api.log.setLevel(logging.ERROR)
         api.log.propagate = False
         result = api.generate_assignment(assignment, force=True)

@@ -25,7 +25,7 @@ import nbformat
 from traitlets.config import Config
 
 from .checks import inspect_submission, sanitize
-from .config import limits, load_config
+from .config import limits, load_config, make_api
 from .sandbox import SandboxExecute, SandboxSpec, isolation_summary
 
 # Log lines of nbgrader/nbclient that explain why a notebook could not be autograded.
@@ -169,12 +169,11 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     probe_file = ws / "probe.jsonl"
     os.environ["AEUTILS_PROBE_FILE"] = str(probe_file)
 
-    from nbgrader.apps import NbGraderAPI
 
     cfg = autograde_config(load_config(job["course_root"]), course, spec_file)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        api = NbGraderAPI(config=cfg)
+        api = make_api(cfg)
         out = api.autograde(assignment, student, force=True, create=True)
     log = str(out.get("log", ""))
     (ws / "autograde.log").write_text(log + "\n" + buf.getvalue())
