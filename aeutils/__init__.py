@@ -9,12 +9,17 @@ Each submodule is one idea of the lecture arc:
 - ``aeutils.train``    one ``fit`` loop for every model
 - ``aeutils.metrics``  PCA baselines, principal angles, PSNR, sparsity statistics, linear probes
 - ``aeutils.viz``      figures; ``aeutils.widgets`` interactive explorers
+- ``aeutils.filters``  numbers behind filter pictures (how localized, which subspace)
+- ``aeutils.control``  a small car-on-a-track environment and tabular Q-learning
+- ``aeutils.masking``  masked image patches, the image analogue of BERT's masked tokens
 - ``aeutils.grading``  helpers that assignment test cells call
 """
 
 import importlib
 
-from aeutils.runtime import device, seed_everything
+from aeutils.runtime import configure_cpu_threads, device, seed_everything
+
+configure_cpu_threads()
 
 __all__ = [
     "device",
@@ -32,7 +37,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-_SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "widgets", "grading")
+_SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "widgets", "grading",
+               "filters", "control", "masking")
 
 
 def __getattr__(name: str):

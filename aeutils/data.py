@@ -213,13 +213,14 @@ def natural_images(names: tuple[str, ...] = NATURAL_IMAGES) -> list[np.ndarray]:
 
 
 def natural_patches(n: int = 20000, size: int = 8, whiten: bool = False, seed: int = 0,
-                    images: tuple[str, ...] = NATURAL_IMAGES) -> torch.Tensor:
+                    images: tuple[str, ...] = NATURAL_IMAGES, epsilon: float = 0.1) -> torch.Tensor:
     """Random ``size x size`` patches cut from natural photographs.
 
     Returns ``patches: (n, 1, size, size)`` float32. Without whitening the values are in [0, 1].
     With ``whiten=True`` each patch has its mean removed and the set is ZCA-whitened (roughly unit
     variance in every direction, values centred on 0 and *not* in [0, 1]): the input on which sparse
-    codes learn localized, oriented edge filters, as in Olshausen & Field (1996).
+    codes learn localized, oriented edge filters, as in Olshausen & Field (1996). ``epsilon`` is the
+    whitening regularizer of :func:`zca_whiten`.
     """
     if n <= 0 or size <= 1:
         raise ValueError(f"need n > 0 patches of size > 1, got n={n}, size={size}")
@@ -234,15 +235,15 @@ def natural_patches(n: int = 20000, size: int = 8, whiten: bool = False, seed: i
         chunks.append(windows[rows, cols])
     patches = np.concatenate(chunks)[rng.permutation(n)].reshape(n, size * size)
     if whiten:
-        patches = zca_whiten(patches)
+        patches = zca_whiten(patches, epsilon)
     return torch.as_tensor(patches, dtype=torch.float32).reshape(n, 1, size, size)
 
 
-def zca_whiten(patches: np.ndarray, epsilon: float = 1e-2) -> np.ndarray:
+def zca_whiten(patches: np.ndarray, epsilon: float = 0.1) -> np.ndarray:
     """ZCA-whiten ``patches: (n, d)``: remove each patch's mean, then decorrelate the pixels.
 
     ``epsilon`` (relative to the mean eigenvalue) keeps the near-zero-variance directions, mostly
-    pixel noise, from being blown up.
+    pixel noise, from being blown up; 0.1 gives clean edge filters, 0.01 visibly noisier ones.
     """
     centred = patches - patches.mean(axis=1, keepdims=True)
     covariance = centred.T @ centred / len(centred)

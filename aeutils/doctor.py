@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"aeutils.device(): ERROR {err}")
         return 1
-    print(f"torch threads: {torch.get_num_threads()}")
+    print(f"torch CPU threads: {torch.get_num_threads()}  (set AEUTILS_THREADS to change)")
     ok = True
     if not args.no_data:
         print("data sets:")

@@ -9,6 +9,25 @@ import numpy as np
 import torch
 
 DEVICE_ENV = "AEUTILS_DEVICE"
+THREADS_ENV = "AEUTILS_THREADS"
+
+
+def configure_cpu_threads() -> int:
+    """Run torch's CPU kernels on one thread unless ``AEUTILS_THREADS`` asks for more.
+
+    The course's models are small: splitting each small matrix product over threads gains little,
+    and when anything else is busy (a browser, another kernel) torch's waiting threads made training
+    eight times slower on a 2-core machine. Returns the thread count now in force.
+    """
+    wanted = os.environ.get(THREADS_ENV, "").strip()
+    try:
+        count = int(wanted) if wanted else 1
+    except ValueError as err:
+        raise ValueError(f"{THREADS_ENV}={wanted!r} must be a whole number of threads") from err
+    if count < 1:
+        raise ValueError(f"{THREADS_ENV} must be at least 1, got {count}")
+    torch.set_num_threads(count)
+    return count
 
 
 def device() -> torch.device:

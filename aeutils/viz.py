@@ -13,6 +13,34 @@ from matplotlib.figure import Figure
 from aeutils.checks import require_unit_range
 
 
+def _figure_png(fig: Figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _show_figures_in_ipython() -> None:
+    """Let IPython display a returned Figure as PNG even if pyplot (which normally sets this up
+    through the inline backend) was never imported. An existing printer is left alone."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, _figure_png)
+
+
+_show_figures_in_ipython()
+
+
 def _np(x: torch.Tensor | np.ndarray) -> np.ndarray:
     return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
 

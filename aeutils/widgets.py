@@ -160,12 +160,13 @@ def sparsity_explorer(trained: Mapping[object, torch.nn.Module], x: torch.Tensor
             trained[setting], "dictionary") else trained[setting].decoder_basis().cpu().t()
         fig = Figure(figsize=(8, 3.6), layout="constrained")
         left, right = fig.subplots(1, 2)
-        w = atoms[:n_filters].numpy()
+        busiest = np.argsort(-stats.lifetime, kind="stable")[:n_filters]  # skip dead, random atoms
+        w = atoms[busiest].numpy()
         lo, hi = w.min(1, keepdims=True), w.max(1, keepdims=True)
         scaled = ((w - lo) / np.maximum(hi - lo, 1e-12)).reshape(len(w), *filter_shape)
         left.imshow(viz._grid(scaled, int(np.ceil(np.sqrt(len(w))))), cmap="gray")
         left.set_axis_off()
-        left.set_title("dictionary atoms")
+        left.set_title(f"the {len(w)} most used atoms")
         right.hist(h.numpy().ravel(), bins=50, log=True)
         right.set_title("activations (log counts)")
         text = (f"{label} = {setting}: MSE {err:.4f}, mean L0 {stats.mean_l0:.1f} of "

@@ -49,3 +49,18 @@ def test_submodules_load_lazily_and_unknown_names_fail():
     assert "widgets" in dir(aeutils)
     with pytest.raises(AttributeError):
         aeutils.no_such_module  # noqa: B018
+
+
+def test_cpu_threads_default_to_one_and_follow_the_environment(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("AEUTILS_THREADS", raising=False)
+        assert aeutils.runtime.configure_cpu_threads() == 1 and torch.get_num_threads() == 1
+        monkeypatch.setenv("AEUTILS_THREADS", "2")
+        assert aeutils.runtime.configure_cpu_threads() == 2 and torch.get_num_threads() == 2
+        for bad in ("two", "0"):
+            monkeypatch.setenv("AEUTILS_THREADS", bad)
+            with pytest.raises(ValueError, match="AEUTILS_THREADS"):
+                aeutils.runtime.configure_cpu_threads()
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,152 @@
+"""The course's scientific claims, each measured and able to fail.
+
+Every number a lecture states is checked here on the same embedded data with the same library code.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import aeutils
+from aeutils import data, losses, metrics, models, noise, train
+
+
+def _linear_ae(x, k, l2=0.0, steps=50):
+    aeutils.seed_everything(0)
+    model = models.LinearAutoencoder((1, 8, 8), k, l2=l2)
+    train.fit(model, x, epochs=steps, batch_size=None, optimizer="lbfgs", quiet=True, device="cpu")
+    return model
+
+
+def test_linear_autoencoder_reaches_pca_error_with_16_dims(digits):
+    x = digits[0]
+    model = _linear_ae(x, 16)
+    pca = metrics.pca(x, 16)
+    err = metrics.reconstruction_error(model, x)
+    assert err <= 1.01 * pca.error, f"linear AE {err:.6f} vs PCA {pca.error:.6f}"
+    # and not a fluke of the metric: a 15-D code cannot do as well as 16 PCA components
+    assert metrics.reconstruction_error(_linear_ae(x, 15), x) > 1.03 * pca.error
+
+
+def test_linear_autoencoder_spans_the_principal_subspace_with_4_dims(digits):
+    x = digits[0]
+    model = _linear_ae(x, 4)
+    pca = metrics.pca(x, 4)
+    angles = metrics.principal_angles(model.decoder_basis(), pca.components.T)
+    assert angles.max() < 2.0, angles
+    # the check can fail: a 4-D subspace off by one component is far away
+    other = metrics.pca(x, 5).components[[0, 1, 2, 4]].T
+    assert metrics.principal_angles(other, pca.components.T).max() > 45
+
+
+def test_l2_penalty_recovers_the_principal_directions_themselves(digits):
+    x = digits[0]
+    pca = metrics.pca(x, 4)
+    plain = metrics.direction_alignment(_linear_ae(x, 4).principal_directions(), pca.components)
+    regularized = metrics.direction_alignment(
+        _linear_ae(x, 4, l2=1e-3).principal_directions(), pca.components)
+    assert regularized.min() > 0.99, regularized
+    # without the penalty it spans the subspace but need not return the directions
+    assert plain.min() < 0.95, plain
+
+
+def test_nonlinear_autoencoder_beats_pca_at_equal_code_size(mnist_split):
+    xtr, xte, _, _ = mnist_split
+    aeutils.seed_everything(0)
+    model = models.MLPAutoencoder((1, 28, 28), 16, hidden=(256,))
+    train.fit(model, xtr, epochs=15, batch_size=256, lr=3e-3, quiet=True, device="cpu")
+    ae_err = metrics.reconstruction_error(model, xte)
+    pca_err = metrics.pca(xtr, 16, xte).error
+    assert ae_err < 0.95 * pca_err, f"MLP AE {ae_err:.4f} vs PCA {pca_err:.4f}"
+
+
+@pytest.fixture(scope="module")
+def digit_split():
+    x, y = data.load_digits()
+    return data.train_test_split(x, y, test_fraction=0.25, seed=0)
+
+
+def _sparse(xtr, **kwargs):
+    aeutils.seed_everything(0)
+    model = models.SparseAutoencoder((1, 8, 8), 256, **kwargs)
+    train.fit(model, xtr, epochs=30, batch_size=128, lr=3e-3, quiet=True, device="cpu")
+    return model
+
+
+def test_l1_makes_most_activations_exactly_zero_while_reconstruction_stays_useful(digit_split):
+    xtr, xte, _, _ = digit_split
+    baseline = float(((xte - xtr.mean(0)) ** 2).mean())  # predicting the mean image
+    dense = _sparse(xtr, sparsity="none")
+    sparse = _sparse(xtr, sparsity="l1", weight=4e-3)
+    dense_stats = metrics.sparsity_stats(train.encode(dense, xte))
+    sparse_stats = metrics.sparsity_stats(train.encode(sparse, xte))
+    err = metrics.reconstruction_error(sparse, xte)
+    assert sparse_stats.fraction_zero > 0.8, sparse_stats.fraction_zero
+    assert sparse_stats.fraction_zero > dense_stats.fraction_zero + 0.3
+    assert err < 0.35 * baseline, (err, baseline)
+
+
+def test_topk_gives_exactly_k_nonzeros_and_useful_reconstructions(digit_split):
+    xtr, xte, _, _ = digit_split
+    model = _sparse(xtr, sparsity="topk", k=10)
+    codes = train.encode(model, xte)
+    assert ((codes != 0).sum(dim=1) == 10).all()
+    baseline = float(((xte - xtr.mean(0)) ** 2).mean())
+    assert metrics.reconstruction_error(model, xte) < 0.35 * baseline
+
+
+def test_lifetime_sparsity_keeps_every_unit_alive_and_rarely_active(digit_split):
+    xtr, xte, _, _ = digit_split
+    model = _sparse(xtr, sparsity="lifetime", fraction=0.05)
+    stats = metrics.sparsity_stats(train.encode(model, xte))
+    # in training every unit wins on its share of each batch, so none dies; on held-out data a
+    # few units stay below the threshold they learned
+    assert stats.dead_units < 0.1 * stats.code_size
+    assert float(np.median(stats.lifetime)) < 0.2
+
+
+def test_denoising_autoencoder_raises_psnr_well_above_the_noisy_input(mnist_split):
+    xtr, xte, _, _ = mnist_split
+    aeutils.seed_everything(0)
+    dae = models.DenoisingAutoencoder(models.MLPAutoencoder((1, 28, 28), 64), "gaussian", 0.4,
+                                      generator=torch.Generator().manual_seed(0))
+    train.fit(dae, xtr, epochs=10, batch_size=256, quiet=True, device="cpu")
+    noisy = noise.gaussian(xte, 0.4, torch.Generator().manual_seed(1))
+    before = metrics.psnr(noisy, xte)
+    after = metrics.psnr(train.reconstruct(dae, noisy), xte)
+    assert after > before + 3.0, (before, after)
+
+
+def test_vae_elbo_beats_an_independent_pixel_baseline_by_several_nats(digit_split):
+    xtr, xte, _, _ = digit_split
+    xtr_bin, xte_bin = (xtr > 0.5).float(), (xte > 0.5).float()
+    aeutils.seed_everything(0)
+    vae = models.VAE((1, 8, 8), latent_size=8, hidden=(128,))
+    train.fit(vae, xtr_bin, epochs=40, batch_size=128, lr=3e-3, quiet=True, device="cpu")
+    with torch.no_grad():
+        elbo = float(torch.stack([vae.elbo(xte_bin) for _ in range(10)]).mean())
+    # independent pixels: each pixel its own Bernoulli with the training frequency
+    p = xtr_bin.mean(0).clamp(1e-3, 1 - 1e-3)
+    baseline = float(losses.bernoulli_log_likelihood(torch.logit(p).expand_as(xte_bin), xte_bin).mean())
+    assert elbo > baseline + 5.0, (elbo, baseline)
+
+
+def test_masked_token_model_beats_the_frequency_baseline():
+    text = data.text_corpus()[:120_000]
+    tok = data.Tokenizer.fit(text, max_vocab=1000)
+    blocks = data.token_blocks(tok.encode(text), 32)
+    split = int(0.9 * len(blocks))
+    aeutils.seed_everything(0)
+    model = models.MaskedTokenDenoiser(tok.vocab_size, max_len=32, dim=64, heads=4, layers=2,
+                                       mask_id=tok.MASK, num_special=tok.num_special,
+                                       generator=torch.Generator().manual_seed(0))
+    train.fit(model, blocks[:split], epochs=8, batch_size=64, lr=3e-3, quiet=True, device="cpu")
+    held = blocks[split:]
+    masked = noise.bert_mask(held, tok.MASK, tok.vocab_size, 0.15, torch.Generator().manual_seed(1),
+                             tok.num_special, mask_prob=1.0, random_prob=0.0)
+    with torch.no_grad():
+        guess = model(masked.tokens).x_hat.argmax(-1)
+    accuracy = float((guess == masked.targets)[masked.mask].float().mean())
+    most_frequent = int(torch.bincount(blocks[:split].flatten()).argmax())
+    baseline = float((masked.targets[masked.mask] == most_frequent).float().mean())
+    assert accuracy > baseline + 0.05, (accuracy, baseline)
