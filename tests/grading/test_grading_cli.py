@@ -7,9 +7,9 @@ import shutil
 import grading_corpus as corpus
 import nbformat
 import pytest
-from conftest import FIXTURE_COURSE, aeutils_cli, tree_digest
+from conftest import FIXTURE_COURSE, tree_digest
 
-from aeutils.cli import build_parser
+from aeutils.cli import build_parser, main
 from aeutils.instructor.config import load_config
 
 pytestmark = pytest.mark.grading
@@ -25,12 +25,12 @@ def test_release_is_byte_identical_when_repeated(fixture_course, tmp_path):
     course = tmp_path / "course"
     shutil.copytree(fixture_course, course)
     first = tree_digest(course / "assignments")
-    aeutils_cli("--course", str(course), "release", corpus.ASSIGNMENT)
+    assert main(["--course", str(course), "release", corpus.ASSIGNMENT]) == 0
     assert tree_digest(course / "assignments") == first
     # and it really regenerates: a changed source changes the release
     src = course / "solutions" / corpus.ASSIGNMENT / corpus.NB
     src.write_text(src.read_text().replace("Two small functions", "Two tiny functions"))
-    aeutils_cli("--course", str(course), "release")
+    assert main(["--course", str(course), "release"]) == 0
     assert tree_digest(course / "assignments") != first
 
 
@@ -50,29 +50,33 @@ def test_validator_passes_source_and_fails_release(fixture_course):
     assert bad.get("failed"), bad
 
 
-def test_unknown_assignment_is_a_clear_error(fixture_course):
-    proc = aeutils_cli("--course", str(fixture_course), "release", "nope", check=False)
-    assert proc.returncode == 2
-    assert "unknown assignment 'nope'" in proc.stderr and corpus.ASSIGNMENT in proc.stderr
+def _run(capsys, *argv):
+    code = main(list(argv))
+    return code, capsys.readouterr().err
 
 
-def test_missing_submissions_folder_is_a_clear_error(fixture_course, tmp_path):
-    proc = aeutils_cli("--course", str(fixture_course), "grade", str(tmp_path / "none"),
-                       check=False)
-    assert proc.returncode == 2
-    assert "does not exist" in proc.stderr and "<student>/<assignment>" in proc.stderr
+def test_unknown_assignment_is_a_clear_error(fixture_course, capsys):
+    code, err = _run(capsys, "--course", str(fixture_course), "release", "nope")
+    assert code == 2
+    assert "unknown assignment 'nope'" in err and corpus.ASSIGNMENT in err
 
 
-def test_feedback_before_grading_is_a_clear_error(fixture_course, tmp_path):
+def test_missing_submissions_folder_is_a_clear_error(fixture_course, tmp_path, capsys):
+    code, err = _run(capsys, "--course", str(fixture_course), "grade", str(tmp_path / "none"))
+    assert code == 2
+    assert "does not exist" in err and "<student>/<assignment>" in err
+
+
+def test_feedback_before_grading_is_a_clear_error(fixture_course, tmp_path, capsys):
     course = tmp_path / "c"
     shutil.copytree(fixture_course, course)
-    proc = aeutils_cli("--course", str(course), "feedback", corpus.ASSIGNMENT, check=False)
-    assert proc.returncode == 2 and "aeutils grade" in proc.stderr
+    code, err = _run(capsys, "--course", str(course), "feedback", corpus.ASSIGNMENT)
+    assert code == 2 and "aeutils grade" in err
 
 
-def test_no_course_found(tmp_path):
-    proc = aeutils_cli("--course", str(tmp_path), "release", check=False)
-    assert proc.returncode == 2 and "nbgrader_config.py" in proc.stderr
+def test_no_course_found(tmp_path, capsys):
+    code, err = _run(capsys, "--course", str(tmp_path), "release")
+    assert code == 2 and "nbgrader_config.py" in err
 
 
 def test_parser_knows_every_command():
