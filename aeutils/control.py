@@ -55,6 +55,9 @@ class SlotCarTrack:
                              f"in a {size}x{size} image")
         if not 0 <= jitter < 1 or not 0 < slow < fast or n_envs < 1 or horizon < 1:
             raise ValueError("need 0 <= jitter < 1, 0 < slow < fast, n_envs >= 1, horizon >= 1")
+        if fast * (1 + jitter) >= min(straight, math.pi * radius):
+            raise ValueError("a fast move must be shorter than every straight and curve, so that "
+                             "the crash rule (a move starting or ending in a curve) sees every curve")
         self.size, self.straight, self.radius = size, float(straight), float(radius)
         self.speeds = torch.tensor([slow, fast], dtype=torch.float32)
         self.jitter, self.crash_penalty, self.horizon = jitter, crash_penalty, horizon
@@ -168,7 +171,8 @@ class SlotCarTrack:
 # --- codes -> cells -----------------------------------------------------------------------------
 def grid_edges(codes: torch.Tensor, bins: int, margin: float = 0.05) -> torch.Tensor:
     """Interior edges of a regular grid over the codes' range: ``codes: (n, d)`` ->
-    ``(d, bins - 1)``. ``margin`` widens the range by that fraction on each side."""
+    ``(d, bins - 1)`` on the CPU. ``margin`` widens the range by that fraction on each side."""
+    codes = torch.as_tensor(codes, dtype=torch.float32).detach().cpu()
     if codes.ndim != 2 or bins < 1:
         raise ValueError(f"need codes (n, d) and bins >= 1, got {tuple(codes.shape)} and {bins}")
     lo, hi = codes.min(0).values, codes.max(0).values

@@ -64,6 +64,8 @@ def test_step_rewards_crashes_and_timeouts():
     assert torch.equal(fresh[1:], state[1:])
     with pytest.raises(ValueError):
         env.step(2)
+    with pytest.raises(ValueError):  # a fast move longer than a curve could jump over it
+        control.SlotCarTrack(fast=12.0)
 
 
 def test_discretize_grid_cells():
