@@ -114,15 +114,15 @@ def reconstructions(x: torch.Tensor, x_hat: torch.Tensor, n: int = 10, title: st
 
 
 def code_scatter(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
-                 title: str | None = None) -> Figure:
-    """2-D codes ``(n, 2)`` coloured by class label ``(n,)``."""
+                 title: str | None = None, color_label: str = "class") -> Figure:
+    """2-D codes ``(n, 2)`` coloured by ``labels: (n,)`` (a class, or any number per sample)."""
     h, y = _np(codes), _np(labels)
     if h.ndim != 2 or h.shape[1] != 2:
         raise ValueError(f"codes must be (n, 2), got {h.shape}; project them to 2-D first")
     fig = Figure(figsize=(5.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     points = ax.scatter(h[:, 0], h[:, 1], c=y, cmap="tab10", s=5, alpha=0.7)
-    fig.colorbar(points, ax=ax, label="class")
+    fig.colorbar(points, ax=ax, label=color_label)
     ax.set_xlabel("h[0]")
     ax.set_ylabel("h[1]")
     if title:

@@ -104,8 +104,10 @@ def latent_walk(model: torch.nn.Module, codes: torch.Tensor | None = None,
         return fig, f"h = ({h0:+.2f}, {h1:+.2f})"
 
     step = round(extent / 20, 3) or 0.01
-    return Explorer({"h0": _slider("h[0]", -extent, extent, 0.0, step),
-                     "h1": _slider("h[1]", -extent, extent, 0.0, step)}, render,
+    # start where the data is: the codes' median, which (0, 0) need not be
+    start = codes.median(dim=0).values.clamp(-extent, extent).tolist() if codes is not None else [0, 0]
+    return Explorer({"h0": _slider("h[0]", -extent, extent, round(start[0], 2), step),
+                     "h1": _slider("h[1]", -extent, extent, round(start[1], 2), step)}, render,
                     title="Walk the 2-D code space")
 
 
@@ -220,9 +222,12 @@ def masking_explorer(model: torch.nn.Module, tokenizer, blocks: torch.Tensor,
 
 
 def choice_explorer(renders: Mapping[str, Callable[[], tuple[Figure, str]]], label: str,
-                    title: str = "") -> Explorer:
-    """A dropdown over precomputed views: ``{option: () -> (Figure, text)}`` (e.g. code sizes)."""
+                    title: str = "", value: str | None = None) -> Explorer:
+    """A slider over precomputed views: ``{option: () -> (Figure, text)}`` (e.g. code sizes),
+    starting at ``value`` (default: the first option)."""
     options = list(renders)
-    return Explorer({"option": W.SelectionSlider(options=options, value=options[0],
+    if value is not None and value not in renders:
+        raise ValueError(f"value must be one of {options}, got {value!r}")
+    return Explorer({"option": W.SelectionSlider(options=options, value=options[0] if value is None else value,
                                                  description=label, continuous_update=False)},
                     lambda option: renders[option](), title=title)

@@ -39,7 +39,9 @@ def _check(explorer: widgets.Explorer) -> None:
 def test_latent_walk():
     model = models.MLPAutoencoder((1, 8, 8), 2, hidden=(16,))
     codes = torch.randn(100, 2)
-    _check(widgets.latent_walk(model, codes, torch.randint(0, 10, (100,))))
+    walk = widgets.latent_walk(model, codes + 1.0, torch.randint(0, 10, (100,)))
+    assert abs(walk.controls["h0"].value - float((codes[:, 0] + 1.0).median())) < 0.01
+    _check(walk)
     with pytest.raises(ValueError, match="2-D code"):
         widgets.latent_walk(models.MLPAutoencoder((1, 8, 8), 3))
 
@@ -84,3 +86,6 @@ def test_choice_explorer():
         return render
 
     _check(widgets.choice_explorer({"a": view("a"), "b": view("b")}, label="view"))
+    assert widgets.choice_explorer({"a": view("a"), "b": view("b")}, "view", value="b").text == "showing b"
+    with pytest.raises(ValueError, match="one of"):
+        widgets.choice_explorer({"a": view("a")}, "view", value="c")
