@@ -13,7 +13,8 @@ THREADS_ENV = "AEUTILS_THREADS"
 
 
 def configure_cpu_threads() -> int:
-    """Run torch's CPU kernels on one thread unless ``AEUTILS_THREADS`` asks for more.
+    """Run torch's CPU kernels (and numpy's / scikit-learn's thread pools) on one thread unless
+    ``AEUTILS_THREADS`` asks for more.
 
     The course's models are small: splitting each small matrix product over threads gains little,
     and when anything else is busy (a browser, another kernel) torch's waiting threads made training
@@ -27,6 +28,9 @@ def configure_cpu_threads() -> int:
     if count < 1:
         raise ValueError(f"{THREADS_ENV} must be at least 1, got {count}")
     torch.set_num_threads(count)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(count)  # numpy's BLAS and scikit-learn's OpenMP pools too
     return count
 
 

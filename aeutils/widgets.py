@@ -183,12 +183,16 @@ def sparsity_explorer(trained: Mapping[object, torch.nn.Module], x: torch.Tensor
 
 @torch.no_grad()
 def masking_explorer(model: torch.nn.Module, tokenizer, blocks: torch.Tensor,
-                     rates: Sequence[float] = (0.05, 0.15, 0.3, 0.5, 0.8), seed: int = 0) -> Explorer:
+                     rates: Sequence[float] = (0.05, 0.15, 0.3, 0.5, 0.8), seed: int = 0,
+                     example: int = 0) -> Explorer:
     """Change the masking rate at test time: see a masked sentence, the model's guesses and its
     accuracy on the masked tokens.
 
-    model: a trained ``MaskedTokenDenoiser``; blocks: ``(n, length)`` held-out token ids.
+    model: a trained ``MaskedTokenDenoiser``; blocks: ``(n, length)`` held-out token ids;
+    example: which block to show as the example sentence.
     """
+    if not 0 <= example < len(blocks):
+        raise ValueError(f"example must index one of the {len(blocks)} blocks, got {example}")
     model.eval()
     where = next(model.parameters()).device
     blocks = blocks.to(where)
@@ -201,8 +205,9 @@ def masking_explorer(model: torch.nn.Module, tokenizer, blocks: torch.Tensor,
         guess = model(masked.tokens)[1].argmax(-1)
         hits = (guess == masked.targets)[masked.mask]
         accuracy[rate] = float(hits.float().mean()) if hits.numel() else float("nan")
-        row = masked.tokens[0].tolist()
-        shown = [f"[{tokenizer.itos[int(guess[0, i])]}]" if masked.mask[0, i] else tokenizer.itos[t]
+        row = masked.tokens[example].tolist()
+        shown = [f"[{tokenizer.itos[int(guess[example, i])]}]" if masked.mask[example, i]
+                 else tokenizer.itos[t]
                  for i, t in enumerate(row)]
         examples[rate] = " ".join(shown[:24])
 

