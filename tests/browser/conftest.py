@@ -162,6 +162,10 @@ def _stop(proc: subprocess.Popen, marker: str) -> None:
             time.sleep(2)
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory) -> Iterator[dict]:
     """A running JupyterLab on a temporary copy of the course; yields its url, token and root."""
@@ -189,6 +193,11 @@ def lab_server(tmp_path_factory) -> Iterator[dict]:
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    # A cancelled CI job sends SIGTERM: turn it into KeyboardInterrupt so that the finally below
+    # still stops the server (it runs in its own session and would otherwise outlive pytest).
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not _answers(f"{url}/api/status?token={token}"):
@@ -200,6 +209,8 @@ def lab_server(tmp_path_factory) -> Iterator[dict]:
         yield {"url": url, "token": token, "root": root, "log": log_path, "proc": proc}
     finally:
         _stop(proc, str(base))
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ def test_notebook_runs_in_jupyterlab(lab, screenshots, path):
     report = run_notebook(lab, path, timeout=LECTURE_TIMEOUT)
     lab.screenshot(screenshots / f"{Path(path).stem}.png")
     moves = "; ".join(f"{m.control}: {m.before!r} -> {m.after!r}" for m in report.moves)
-    print(f"{path}: {report.seconds:.1f} s, {report.images} images, {report.widgets} widget "
+    print(f"{path}: {report.seconds:.1f} s (Run All {report.run_seconds:.1f} s), {report.images} images, {report.widgets} widget "
           f"views, {report.explorers} explorers; moves: {moves or 'none'}")
     assert not report.problems, f"{path}:\n  " + "\n  ".join(report.problems)
     assert len(report.moves) >= report.explorers
