@@ -160,9 +160,13 @@ def feedback(assignment: str | None = None, config: Config | None = None) -> lis
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
             api = make_api(feedback_config(config))
-            res = api.generate_feedback(aid, force=True)
-        if not res.get("success"):
-            problems.append(f"{aid}: nbgrader could not generate feedback: {res.get('error')}")
+            for student in students:  # one by one: a stray folder cannot stop the others
+                res = api.generate_feedback(aid, student, force=True)
+                if not res.get("success"):
+                    why = [ln.strip() for ln in str(res.get("log", "")).splitlines()
+                           if "Error" in ln and "Traceback" not in ln]
+                    problems.append(f"{aid}/{student}: nbgrader could not generate feedback: "
+                                    f"{why[-1] if why else res.get('error')}")
         every = [h for _, lines in hidden_lines(config.CourseDirectory.db_url, aid).values()
                  for h in lines]
         for student in students:

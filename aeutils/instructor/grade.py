@@ -145,13 +145,18 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
 
     root = course_root(config)
     student, aid = result["student"], result["assignment"]
+    failed = result["status"] == "failed"
+    # nbgrader's autograded/ holds graded work only (feedback and formgrader read it); what a
+    # failed submission left behind is kept under .grading/failed/ for the instructor to inspect
     dest = root / "autograded" / student / aid
+    keep = root / STATE_DIR / "failed" / student / aid
+    for folder in (dest, keep):
+        if folder.exists():
+            shutil.rmtree(folder)
     if workspace is not None:
         src = workspace / "course" / "autograded" / student / aid
-        if dest.exists():
-            shutil.rmtree(dest)
         if src.is_dir():
-            shutil.copytree(src, dest)
+            shutil.copytree(src, keep if failed else dest)
     with Gradebook(config.CourseDirectory.db_url) as gb:
         if result["status"] == "failed" or aid not in assignment_ids(config):
             with contextlib.suppress(MissingEntry):
@@ -373,8 +378,8 @@ class Batch:
                 for fut in sorted(finished, key=lambda f: futures[f][:2]):
                     student, aid, workspace = futures[fut]
                     res = fut.result()
+                    merge(self.config, res, workspace)  # idempotent: safe to redo on resume
                     self._store(res)
-                    merge(self.config, res, workspace)
                     results[(student, aid)] = res
                     done_count += 1
                     score = "" if res["score"] is None else f" {res['score']:g}/{res['max_score']:g}"

@@ -144,13 +144,17 @@ class SandboxExecute(Execute):  # type: ignore[misc,valid-type]
         size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
         used = self._output_chars.get(cell_index, 0)
         self._output_chars[cell_index] = used + size
-        if used + size > self.max_output_chars and msg.get("msg_type") != "error":
-            if used <= self.max_output_chars:
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stderr",
-                    text=f"\n[output cut: more than {self.max_output_chars} characters]\n"))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+        limit = self.max_output_chars
+        if used + size <= limit or msg.get("msg_type") == "error":
+            return super().output(outs, msg, display_id, cell_index)
+        if used > limit:
+            return None  # already cut
+        if msg.get("msg_type") == "stream" and used < limit:  # keep the part that fits
+            part = {**msg, "content": {**content, "text": str(content["text"])[: limit - used]}}
+            super().output(outs, part, display_id, cell_index)
+        outs.append(nbformat.v4.new_output(
+            "stream", name="stderr", text=f"\n[output cut: more than {limit} characters]\n"))
+        return None
 
     def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
         self._probe_result: str | None = None
