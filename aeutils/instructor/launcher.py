@@ -125,7 +125,7 @@ def stage2(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
         for i, path in enumerate(keep):
             os.mkdir(f"/mnt/{i}")
             _mount("--rbind", path, f"/mnt/{i}")
-        hide = [*spec.hide, "/tmp", "/var/tmp", "/dev/shm"]
+        hide = [*spec.hide, "/tmp", "/var/tmp", "/dev/shm", "/run/lock"]  # world-writable
         for path in sorted(set(hide), key=len):
             if os.path.isdir(path):
                 _mount("-t", "tmpfs", "-o", "size=64m,mode=1777,nosuid,nodev", "tmpfs", path)

@@ -10,7 +10,8 @@ stage 1 (root, ``python -I launcher.py stage1 SPEC DIR -- KERNEL...``, see :mod:
     sandbox folder, arranges to be killed with its parent, and execs ``unshare`` for new network,
     mount and PID namespaces;
 stage 2 (root inside the namespaces)
-    hides the course, the submissions, the grading workspace, /tmp, /var/tmp and /dev/shm behind
+    hides the course, the submissions, the grading workspace, /tmp, /var/tmp, /dev/shm and
+    /run/lock behind
     empty tmpfs mounts (re-exposing only the Python environment, the ``aeutils`` package and the
     sandbox folder), gives the kernel an in-memory working folder of limited size, sets resource
     limits and execs ``setpriv`` to drop to an unprivileged uid with a clean environment.
