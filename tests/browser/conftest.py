@@ -230,7 +230,7 @@ def browser_context(chromium, tmp_path_factory) -> Iterator[object]:
 
 
 @pytest.fixture
-def lab(lab_server, browser_context) -> Iterator[Lab]:
+def lab(chromium, lab_server, browser_context) -> Iterator[Lab]:
     """A fresh page on the shared server; its notebooks' kernels are shut down afterwards."""
     lab = Lab(browser_context, lab_server["url"], lab_server["token"], lab_server["root"])
     try:
