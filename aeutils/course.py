@@ -53,11 +53,12 @@ def write_outputs(notebook: nbformat.NotebookNode, out_dir: Path, stem: str) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aeutils course", description=__doc__)
     parser.add_argument("--out", default="build", help="output folder (default: build)")
+    parser.add_argument("--lectures", default=str(LECTURES), help="folder of NN_topic.ipynb files")
     parser.add_argument("names", nargs="*", help="only these lectures (e.g. 01_bottleneck)")
     args = parser.parse_args(argv)
-    paths = [p for p in lecture_paths() if not args.names or p.stem in args.names]
+    paths = [p for p in lecture_paths(Path(args.lectures)) if not args.names or p.stem in args.names]
     if not paths:
-        print(f"no lecture notebooks matched in {LECTURES}", file=sys.stderr)
+        print(f"no lecture notebooks matched in {args.lectures}", file=sys.stderr)
         return 1
     out_dir = Path(args.out)
     failed = 0
