@@ -36,7 +36,7 @@ class Case:
     status: str
     score: float | None
     reason: str = ""  # a piece of text the reason must contain (case-insensitive)
-    needs_isolation: bool = False  # the outcome relies on the sandbox (root only)
+    needs_isolation: bool = False  # relies on the sandbox (root only): not even built without it
 
 
 def _cell(nb, gid):
@@ -219,7 +219,7 @@ CASES: list[Case] = [
                      "            import time\n            time.sleep(120)\n"
                      "            _os._exit(0)\n        _pids.append(_pid)\n"
                      "except OSError as e:\n    print('fork refused after', len(_pids), e)",))),
-        "needs review", 5, "starts programs"),
+        "needs review", 5, "starts programs", needs_isolation=True),  # NPROC needs its own uid
     Case("oscar_output_flood", nb_case(_answers(
         ADD_OK, MEAN_OK, extra_cells=("for _i in range(200000):\n    print('flood', _i)",
                                       "print('y' * 5_000_000)"))),
