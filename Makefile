@@ -30,7 +30,7 @@ lab: $(STAMP)
 # only when AEUTILS_SKIP_BROWSER=1.
 test: $(STAMP)
 	$(if $(filter 1,$(AEUTILS_SKIP_BROWSER)),,tools/install_browser.sh)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 course: $(STAMP)
 	$(BIN)/python -m aeutils course --out build
