@@ -7,7 +7,6 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from aeutils import course
