@@ -68,7 +68,7 @@ def test_sparse_codes_have_the_promised_form():
     h = kl.encode(x).detach()
     assert float(h.min()) > 0 and float(h.max()) < 1
     l1 = models.SparseAutoencoder(64, 128, sparsity="l1")
-    assert float(l1.encode(x).min()) >= 0
+    assert float(l1.encode(x).detach().min()) >= 0
     norms = l1.dictionary().norm(dim=0)
     assert torch.allclose(norms, torch.ones_like(norms), atol=1e-5)
 
