@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 # jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test course release grade feedback browser-test lint doctor clean
+.PHONY: setup lab test test-lowest course release grade feedback browser-test lint doctor clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,26 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(if $(filter 1,$(AEUTILS_SKIP_BROWSER)),,tools/install_browser.sh)
 	$(BIN)/python -m pytest --durations=25
+
+# The lowest versions pyproject.toml allows, in their own .venv-lowest: the library tests (not the
+# slow notebook/grading/browser ones) and lecture 03 (the one that depends most on scikit-learn).
+LOWEST       := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
+$(LOWEST_STAMP): pyproject.toml tools/lowest_constraints.py
+	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet torch==2.13.0
+	$(LOWEST)/bin/python tools/lowest_constraints.py > $(LOWEST)/constraints.txt
+	$(LOWEST)/bin/python -m pip install --quiet -e ".[dev]" -c $(LOWEST)/constraints.txt
+	touch $(LOWEST_STAMP)
+
+test-lowest: $(LOWEST_STAMP)
+	$(LOWEST)/bin/python -m pip check
+	PATH=$(abspath $(LOWEST))/bin:$$PATH $(LOWEST)/bin/python -m pytest -p no:cacheprovider \
+	  -m "not notebook and not grading and not browser" \
+	  --deselect tests/test_packaging.py::test_make_lab_starts_jupyterlab
+	PATH=$(abspath $(LOWEST))/bin:$$PATH $(LOWEST)/bin/python -m pytest -p no:cacheprovider \
+	  -m notebook "tests/test_lectures.py::test_lecture_runs_headless_with_figures_and_widgets[03_sparse]"
 
 course: $(STAMP)
 	$(BIN)/python -m aeutils course --out build
