@@ -77,7 +77,10 @@ MUTANTS = [
              "x_denoised = dae(aeutils.noise.gaussian(xm_train[:1000], 0.4).to(device))"),
             ("psnr_denoised = aeutils.metrics.psnr(x_denoised, xm_test)",
              "psnr_denoised = aeutils.metrics.psnr(x_denoised, xm_train[:1000].to(device))")),
-           {"test-train-denoising"}, kind="training-set metric"),
+           {"test-train-denoising"}, kind="training-set metric",
+           survives="8 epochs do not overfit: the PSNR on 1,000 noisy training images came out within "
+                    "0.05 dB of the held-out one, inside the check's tolerance (atol=0.05 dB), so the "
+                    "value cannot tell the two sets apart"),
 ]
 
 
