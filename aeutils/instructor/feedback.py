@@ -4,8 +4,9 @@ nbgrader builds feedback from the autograded notebook, in which the hidden tests
 from the gradebook. :class:`StripHiddenTests` runs inside nbgrader's feedback conversion and
 
 - puts each test cell back to its released text (hidden-test blocks removed),
-- replaces tracebacks of test cells with the error line only, and the error of a hidden test with
-  a short note (a traceback quotes the failing line),
+- replaces tracebacks of test cells with the error line only (``GradingError: <message>``: what
+  was expected and what to check; a traceback would quote the failing hidden line), and an error
+  message that itself repeats hidden test code with a short note,
 - removes any output, in any cell, that repeats a line of hidden test code (a student's code
   could capture test source at run time and print it later).
 
@@ -95,8 +96,9 @@ class StripHiddenTests(NbGraderPreprocessor):
     def _clean_error(output: Any, lines: list[str]) -> Any:
         if output.get("output_type") != "error":
             return output
-        trace = "\n".join(output.get("traceback", []))
-        if _contains(trace, lines) or _contains(str(output.get("evalue", "")), lines):
+        # The traceback quotes the failing (maybe hidden) line: drop it, keep the message (what
+        # was expected, what to check) unless the message itself repeats hidden test code.
+        if _contains(str(output.get("evalue", "")), lines):
             output["evalue"] = "a hidden test failed (its details are not shown)"
         output["traceback"] = [f"{output.get('ename', 'Error')}: {output['evalue']}"]
         return output

@@ -49,6 +49,7 @@ from .config import (
     load_config,
     source_dir,
 )
+from .devices import resolve_grading_device
 from .sandbox import can_isolate, isolation_summary
 
 STATE_DIR = ".grading"
@@ -199,6 +200,7 @@ class Batch:
         force: bool = False,
         config: Config | None = None,
         log: Any = None,
+        device: str = "auto",
     ) -> None:
         self.config = config or load_config()
         self.root = course_root(self.config)
@@ -211,6 +213,7 @@ class Batch:
         self.state = self.root / STATE_DIR / "results"
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.isolate = can_isolate()
+        self.device = resolve_grading_device(device)  # "cpu" or "cuda": AEUTILS_DEVICE of kernels
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
 
@@ -223,6 +226,7 @@ class Batch:
             "student": student, "assignment": aid, "status": "failed", "score": None,
             "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
             "submission_hash": sub_hash, "isolation": isolation_summary(self.isolate),
+            "device": self.device,
         }
 
     def _store(self, result: dict[str, Any]) -> None:
@@ -315,7 +319,8 @@ class Batch:
         todo = []
         try:
             for student, aid, folder in subs:
-                sub_hash = folder_hash(folder) + "/" + sol_hash.get(aid, "")
+                # the device is part of it: a batch on another device regrades
+                sub_hash = folder_hash(folder) + "/" + sol_hash.get(aid, "") + "/" + self.device
                 key = (student, aid)
                 if aid not in known:
                     results[key] = self._failed(
@@ -348,6 +353,7 @@ class Batch:
         report.write_csv(ordered, self.out)
         report.write_json(ordered, self.out.with_suffix(".json"), {
             "isolation": isolation_summary(self.isolate),
+            "device": self.device,
             "limits": {k: getattr(self.limits, k) for k in self.limits.trait_names()
                        if self.limits.traits()[k].metadata.get("config")},
         })
@@ -379,6 +385,7 @@ class Batch:
                     "workspace": str(base / "work" / f"{n:05d}"), "course_root": str(self.root),
                     "sandbox_base": str(sandbox_base), "isolate": self.isolate,
                     "hide": hide, "expose": expose, "threads": threads, "limits": lim,
+                    "device": self.device,
                 }
                 fut = pool.submit(self._run_worker, job, slots)
                 futures[fut] = (student, aid, Path(job["workspace"]))
@@ -413,7 +420,9 @@ def grade(
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
     config: Config | None = None,
+    device: str = "auto",
 ) -> list[dict[str, Any]]:
     """Grade a folder of submissions; see :class:`Batch`. Returns the results, sorted."""
     return Batch(Path(submissions), assignment=assignment, jobs=jobs,
-                 out=Path(out) if out else None, force=force, config=config).run()
+                 out=Path(out) if out else None, force=force, config=config,
+                 device=device).run()

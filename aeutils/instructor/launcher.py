@@ -41,6 +41,7 @@ class SandboxSpec:
     expose: list[str] = field(default_factory=list)
     extra_files: str | None = None  # folder whose files are copied into the working folder too
     isolate: bool = True
+    device: str = "cpu"  # AEUTILS_DEVICE of the kernel: the batch's --device, resolved
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -145,6 +146,21 @@ def stage2(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
     else:
         work.mkdir(exist_ok=True)
         _copy_tree(box / "init", work, None)
+    env = kernel_env(spec, box, work)
+    for which, value in kernel_limits(spec):
+        resource.setrlimit(which, (value, value))
+    os.chdir(work)
+    if spec.isolate:
+        cmd = [
+            "setpriv", f"--reuid={uid}", f"--regid={NOGROUP}", "--clear-groups",
+            "--no-new-privs", "--inh-caps=-all", "--", *kernel,
+        ]
+        _init(cmd, env)
+    os.execve(kernel[0], kernel, env)
+
+
+def kernel_env(spec: SandboxSpec, box: Path, work: Path) -> dict[str, str]:
+    """The kernel's whole environment (nothing else is inherited from the grader)."""
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp/home" if spec.isolate else str(work),
@@ -156,29 +172,30 @@ def stage2(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
         "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": str(spec.threads),
         "MKL_NUM_THREADS": str(spec.threads),
-        "AEUTILS_DEVICE": "cpu",
+        "AEUTILS_DEVICE": spec.device,
         "AEUTILS_GRADING": "1",
         "USER": "student",
     }
+    if spec.device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" in os.environ:
+        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]  # the GPUs it may use
+    return env
+
+
+def kernel_limits(spec: SandboxSpec) -> list[tuple[int, int]]:
+    """(resource, limit) pairs set on the kernel before it starts."""
     mib = 1024 * 1024
     limits = [
-        (resource.RLIMIT_AS, spec.memory_mb * mib),
         (resource.RLIMIT_FSIZE, spec.max_file_mb * mib),
         (resource.RLIMIT_CPU, spec.cpu_seconds),
         (resource.RLIMIT_CORE, 0),
     ]
+    if not spec.device.startswith("cuda"):
+        # CUDA maps tens of GiB of virtual address space at start-up: an address-space limit
+        # would kill every GPU kernel, so on a GPU batch only the other limits apply.
+        limits.append((resource.RLIMIT_AS, spec.memory_mb * mib))
     if spec.isolate:
         limits.append((resource.RLIMIT_NPROC, spec.max_processes))
-    for which, value in limits:
-        resource.setrlimit(which, (value, value))
-    os.chdir(work)
-    if spec.isolate:
-        cmd = [
-            "setpriv", f"--reuid={uid}", f"--regid={NOGROUP}", "--clear-groups",
-            "--no-new-privs", "--inh-caps=-all", "--", *kernel,
-        ]
-        _init(cmd, env)
-    os.execve(kernel[0], kernel, env)
+    return limits
 
 
 def _init(cmd: list[str], env: dict[str, str]) -> None:

@@ -132,6 +132,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         "student": student, "assignment": assignment, "status": "failed", "score": None,
         "max_score": None, "reason": "", "notes": [], "cells": {}, "manual_pending": 0.0,
         "submission_hash": job["submission_hash"], "isolation": isolation_summary(job["isolate"]),
+        "device": job.get("device", "cpu"),
     }
     tests = {nb.name: autotest_cells(nb) for nb in sorted(release.glob("*.ipynb"))}
     result["max_score"] = sum(sum(t.values()) for t in tests.values())
@@ -162,7 +163,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     spec = SandboxSpec(
         sandbox_base=job["sandbox_base"], slot=job["slot"], isolate=job["isolate"],
         hide=job["hide"], expose=job["expose"], threads=job["threads"], extra_files=str(extras),
-        **job["limits"],
+        device=job.get("device", "cpu"), **job["limits"],
     )
     spec_file = ws / "spec.json"
     spec.save(spec_file)

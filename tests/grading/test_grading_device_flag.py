@@ -1,0 +1,45 @@
+"""`aeutils grade --device auto|cpu|cuda`: resolved once per batch, handed to every kernel."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+import pytest
+
+from aeutils.cli import main
+from aeutils.instructor import devices
+from aeutils.instructor.config import CourseError
+from aeutils.instructor.launcher import SandboxSpec, kernel_env, kernel_limits
+
+pytestmark = pytest.mark.grading
+
+
+def test_auto_follows_the_machine(monkeypatch):
+    monkeypatch.setattr(devices, "cuda_available", lambda: False)
+    assert devices.resolve_grading_device("auto") == "cpu"
+    assert devices.resolve_grading_device(None) == "cpu"
+    monkeypatch.setattr(devices, "cuda_available", lambda: True)
+    assert devices.resolve_grading_device("auto") == "cuda"
+    assert devices.resolve_grading_device("cpu") == "cpu"
+    with pytest.raises(CourseError, match="expected one of auto, cpu, cuda"):
+        devices.resolve_grading_device("tpu")
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(fixture_course, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(devices, "cuda_available", lambda: False)
+    code = main(["--course", str(fixture_course), "grade", str(tmp_path), "--device", "cuda"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--device cuda: torch sees no CUDA GPU" in err and "--device cpu" in err
+
+
+def test_the_kernel_gets_the_batch_device_and_cuda_keeps_its_address_space():
+    box, work = Path("/nonexistent/box"), Path("/nonexistent/box/work")
+    cpu = SandboxSpec(sandbox_base="/x", device="cpu")
+    gpu = SandboxSpec(sandbox_base="/x", device="cuda")
+    assert kernel_env(cpu, box, work)["AEUTILS_DEVICE"] == "cpu"
+    assert kernel_env(gpu, box, work)["AEUTILS_DEVICE"] == "cuda"
+    assert resource.RLIMIT_AS in dict(kernel_limits(cpu))
+    assert resource.RLIMIT_AS not in dict(kernel_limits(gpu))
+    assert resource.RLIMIT_CPU in dict(kernel_limits(gpu))
