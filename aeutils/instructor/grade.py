@@ -49,6 +49,7 @@ from .config import (
     load_config,
     source_dir,
 )
+from .launcher import SandboxSpec
 from .sandbox import can_isolate, isolation_summary
 
 STATE_DIR = ".grading"
@@ -289,6 +290,17 @@ class Batch:
         with contextlib.suppress(Exception):
             proc.wait(timeout=10)
 
+    def _preflight(self, base: Path, sandbox_base: Path) -> None:
+        """Check tools, permissions and one sandboxed kernel (:mod:`.preflight`) before grading."""
+        from .preflight import preflight, sandbox_paths
+
+        hide, expose = sandbox_paths(self.root, self.submissions, base)
+        lim = {k: getattr(self.limits, k) for k in
+               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
+                           expose=expose, **lim)
+        preflight(spec, base / "preflight", hidden=hide, expose=expose)
+
     # -- the batch --------------------------------------------------------------------------
     def run(self) -> list[dict[str, Any]]:
         """Grade everything; return the results of every submission in the batch, sorted."""
@@ -333,6 +345,7 @@ class Batch:
             if todo:
                 self.log(f"grading {len(todo)} submission(s) with {self.jobs} job(s)"
                          + (f"; {skipped} already graded (use --force to regrade)" if skipped else ""))
+                self._preflight(base, sandbox_base)  # stops here, scoring nothing, if broken
                 tpl = build_template(self.config, sorted({t[1] for t in todo}), base)
                 for aid in sorted({t[1] for t in todo}):
                     ensure_in_gradebook(self.config, aid, base)
