@@ -297,13 +297,26 @@ class Batch:
         hide, expose = sandbox_paths(self.root, self.submissions, base)
         lim = {k: getattr(self.limits, k) for k in
                ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        slot = (getattr(self, "_slots", None) or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
-                           expose=expose, **lim)
+                           expose=expose, slot=slot, **lim)
         preflight(spec, base / "preflight", hidden=hide, expose=expose)
 
     # -- the batch --------------------------------------------------------------------------
     def run(self) -> list[dict[str, Any]]:
-        """Grade everything; return the results of every submission in the batch, sorted."""
+        """Grade everything; return the results of every submission in the batch, sorted.
+
+        Holds the course's batch lock (a second batch on the same course refuses, naming this
+        one) and machine-wide sandbox slots (:mod:`.lock`); library warnings stay off the
+        terminal (:func:`.lock.quiet_library_warnings`).
+        """
+        from .lock import claim_slots, course_lock, quiet_library_warnings
+
+        with course_lock(self.root), claim_slots(self.jobs) as self._slots, \
+                quiet_library_warnings():
+            return self._run_locked()
+
+    def _run_locked(self) -> list[dict[str, Any]]:
         known = assignment_ids(self.config)
         if self.assignment and self.assignment not in known:
             raise CourseError(
@@ -369,7 +382,7 @@ class Batch:
     def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
                sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
         slots: queue.Queue[int] = queue.Queue()
-        for i in range(self.jobs):
+        for i in getattr(self, "_slots", None) or range(self.jobs):
             slots.put(i)
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
         lim = {k: getattr(self.limits, k) for k in
