@@ -50,6 +50,8 @@ from .config import (
     source_dir,
 )
 from .launcher import SandboxSpec
+from .regrade import keep_failed_output as _keep_failed_output
+from .regrade import keep_manual_work
 from .sandbox import can_isolate, isolation_summary
 
 STATE_DIR = ".grading"
@@ -147,6 +149,9 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
     root = course_root(config)
     student, aid = result["student"], result["assignment"]
     failed = result["status"] == "failed"
+    if failed and aid in assignment_ids(config) and keep_manual_work(config, result):
+        _keep_failed_output(root, result, workspace)
+        return
     # nbgrader's autograded/ holds graded work only (feedback and formgrader read it); what a
     # failed submission left behind is kept under .grading/failed/ for the instructor to inspect
     dest = root / "autograded" / student / aid
@@ -173,7 +178,8 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
                 src_grade = data["grades"].get(g.name)
                 if src_grade is not None:
                     g.auto_score = src_grade["auto_score"]
-                    g.needs_manual_grade = src_grade["needs_manual_grade"]
+                    if g.manual_score is None:  # a grader's score stands (see regrade.py)
+                        g.needs_manual_grade = src_grade["needs_manual_grade"]
             for c in nb.comments:
                 c.auto_comment = data["comments"].get(c.name)
             nb.flagged = result["status"] == "needs review"
