@@ -120,6 +120,9 @@ def build_template(config: Config, assignments: list[str], base: Path) -> Path:
         _quiet_generate(cfg, aid)
         shutil.copytree(tpl / "release" / aid, tpl / "extras" / aid,
                         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    from .late import copy_due_dates
+
+    copy_due_dates(config.CourseDirectory.db_url, cfg.CourseDirectory.db_url, assignments)
     return tpl
 
 
@@ -129,8 +132,8 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
 
     with Gradebook(config.CourseDirectory.db_url) as gb:
         try:
-            gb.find_assignment(assignment)
-            return
+            if gb.find_assignment(assignment).notebooks:  # `nbgrader db assignment add` has none
+                return
         except MissingEntry:
             pass
     cfg = copy.deepcopy(config)
@@ -169,7 +172,8 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
                 gb.remove_submission(aid, student)
             return
         gb.update_or_create_student(student)
-        sub = gb.update_or_create_submission(aid, student)
+        when = result.get("timestamp")  # the submission's time (late penalties), when known
+        sub = gb.update_or_create_submission(aid, student, **({"timestamp": when} if when else {}))
         for nb in sub.notebooks:
             data = result["cells"].get(nb.name)
             if not data:
@@ -183,6 +187,7 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
             for c in nb.comments:
                 c.auto_comment = data["comments"].get(c.name)
             nb.flagged = result["status"] == "needs review"
+            nb.late_submission_penalty = data.get("late_submission_penalty")
         gb.db.commit()
 
 
