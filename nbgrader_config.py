@@ -41,3 +41,12 @@ c.GradingLimits.max_file_mb = 64  # largest single file the kernel may write
 c.GradingLimits.workdir_mb = 256  # total size of the kernel's (in-memory) working folder
 c.GradingLimits.cpu_seconds = 1200  # CPU time of the kernel process
 c.GradingLimits.max_output_chars = 100000  # output kept per cell while grading
+
+# The class on a JupyterHub (docs/hub.md): nbgrader's exchange carries releases, submissions and
+# feedback. AEUTILS_EXCHANGE_ROOT moves it (tests use a temporary folder).
+c.CourseDirectory.course_id = os.environ.get("AEUTILS_COURSE_ID", "autoencoders")
+c.Exchange.root = os.environ.get("AEUTILS_EXCHANGE_ROOT", "/srv/nbgrader/exchange")
+# Late work: 10% of the autograded points per started day after the due date, which is set with
+# `nbgrader db assignment add ID --duedate "YYYY-MM-DD HH:MM:SS UTC"` (aeutils.instructor.late).
+c.AssignLatePenalties.plugin_class = "aeutils.instructor.late.PercentPerDayLate"
+c.PercentPerDayLate.percent_per_day = 10.0

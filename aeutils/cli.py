@@ -4,6 +4,9 @@
     aeutils grade SUBMISSIONS [--assignment ID] [--jobs N] [--out grades.csv] [--force]
                   [--device auto|cpu|cuda]
     aeutils feedback [ID]                    feedback/ HTML without hidden tests
+    aeutils roster students.csv              class list into the gradebook (aeutils.instructor.roster)
+    aeutils export [--out DIR]               nbgrader export + LMS CSV (aeutils.instructor.lms)
+    aeutils release-feedback ID              feedback to students via the exchange
     aeutils course --out build               (aeutils.course)
     aeutils doctor                           (aeutils.doctor)
 """
@@ -15,6 +18,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _venv_on_path() -> None:
@@ -61,6 +65,33 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_roster(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.roster import import_roster
+
+    ids = import_roster(args.csv, load_config(args.course))
+    print(f"{len(ids)} student(s) in the gradebook: {', '.join(ids)}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.lms import export
+
+    full, lms = export(load_config(args.course), args.out)
+    print(f"wrote {full} (nbgrader export) and {lms} (LMS import)")
+    return 0
+
+
+def _cmd_release_feedback(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.exchange import release_feedback
+
+    students = release_feedback(load_config(args.course), args.assignment)
+    print(f"feedback released to {len(students)} student(s): {', '.join(students)}")
+    return 0
+
+
 def _cmd_course(args: argparse.Namespace, rest: list[str]) -> int:
     from aeutils import course  # written by the lectures' maintainers
 
@@ -103,6 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("feedback", help="write HTML feedback (hidden tests removed)")
     f.add_argument("assignment", nargs="?", metavar="ID", help="assignment id (default: all)")
     f.set_defaults(func=_cmd_feedback)
+
+    ro = sub.add_parser("roster", help="import the class list (CSV with an id column)")
+    ro.add_argument("csv", type=Path, metavar="STUDENTS_CSV",
+                    help="header id,first_name,last_name,email (only id is required)")
+    ro.set_defaults(func=_cmd_roster)
+    ex = sub.add_parser("export", help="nbgrader export + an LMS CSV (missing work as 'missing')")
+    ex.add_argument("--out", type=Path, default=None, metavar="DIR",
+                    help="folder for grades-nbgrader.csv and grades-lms.csv (default: course)")
+    ex.set_defaults(func=_cmd_export)
+    rf = sub.add_parser("release-feedback", help="release feedback to students via the exchange")
+    rf.add_argument("assignment", metavar="ID")
+    rf.set_defaults(func=_cmd_release_feedback)
 
     c = sub.add_parser("course", help="build the course (lectures) into a folder",
                        add_help=False)

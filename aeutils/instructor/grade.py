@@ -50,6 +50,9 @@ from .config import (
     source_dir,
 )
 from .devices import resolve_grading_device
+from .launcher import SandboxSpec
+from .regrade import keep_failed_output as _keep_failed_output
+from .regrade import keep_manual_work
 from .sandbox import can_isolate, isolation_summary
 
 STATE_DIR = ".grading"
@@ -118,6 +121,9 @@ def build_template(config: Config, assignments: list[str], base: Path) -> Path:
         _quiet_generate(cfg, aid)
         shutil.copytree(tpl / "release" / aid, tpl / "extras" / aid,
                         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    from .late import copy_due_dates
+
+    copy_due_dates(config.CourseDirectory.db_url, cfg.CourseDirectory.db_url, assignments)
     return tpl
 
 
@@ -127,8 +133,8 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
 
     with Gradebook(config.CourseDirectory.db_url) as gb:
         try:
-            gb.find_assignment(assignment)
-            return
+            if gb.find_assignment(assignment).notebooks:  # `nbgrader db assignment add` has none
+                return
         except MissingEntry:
             pass
     cfg = copy.deepcopy(config)
@@ -147,6 +153,9 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
     root = course_root(config)
     student, aid = result["student"], result["assignment"]
     failed = result["status"] == "failed"
+    if failed and aid in assignment_ids(config) and keep_manual_work(config, result):
+        _keep_failed_output(root, result, workspace)
+        return
     # nbgrader's autograded/ holds graded work only (feedback and formgrader read it); what a
     # failed submission left behind is kept under .grading/failed/ for the instructor to inspect
     dest = root / "autograded" / student / aid
@@ -164,7 +173,8 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
                 gb.remove_submission(aid, student)
             return
         gb.update_or_create_student(student)
-        sub = gb.update_or_create_submission(aid, student)
+        when = result.get("timestamp")  # the submission's time (late penalties), when known
+        sub = gb.update_or_create_submission(aid, student, **({"timestamp": when} if when else {}))
         for nb in sub.notebooks:
             data = result["cells"].get(nb.name)
             if not data:
@@ -173,10 +183,12 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
                 src_grade = data["grades"].get(g.name)
                 if src_grade is not None:
                     g.auto_score = src_grade["auto_score"]
-                    g.needs_manual_grade = src_grade["needs_manual_grade"]
+                    if g.manual_score is None:  # a grader's score stands (see regrade.py)
+                        g.needs_manual_grade = src_grade["needs_manual_grade"]
             for c in nb.comments:
                 c.auto_comment = data["comments"].get(c.name)
             nb.flagged = result["status"] == "needs review"
+            nb.late_submission_penalty = data.get("late_submission_penalty")
         gb.db.commit()
 
 
@@ -293,9 +305,33 @@ class Batch:
         with contextlib.suppress(Exception):
             proc.wait(timeout=10)
 
+    def _preflight(self, base: Path, sandbox_base: Path) -> None:
+        """Check tools, permissions and one sandboxed kernel (:mod:`.preflight`) before grading."""
+        from .preflight import preflight, sandbox_paths
+
+        hide, expose = sandbox_paths(self.root, self.submissions, base)
+        lim = {k: getattr(self.limits, k) for k in
+               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        slot = (getattr(self, "_slots", None) or [0])[0]
+        spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
+                           expose=expose, slot=slot, device=self.device, **lim)
+        preflight(spec, base / "preflight", hidden=hide, expose=expose)
+
     # -- the batch --------------------------------------------------------------------------
     def run(self) -> list[dict[str, Any]]:
-        """Grade everything; return the results of every submission in the batch, sorted."""
+        """Grade everything; return the results of every submission in the batch, sorted.
+
+        Holds the course's batch lock (a second batch on the same course refuses, naming this
+        one) and machine-wide sandbox slots (:mod:`.lock`); library warnings stay off the
+        terminal (:func:`.lock.quiet_library_warnings`).
+        """
+        from .lock import claim_slots, course_lock, quiet_library_warnings
+
+        with course_lock(self.root), claim_slots(self.jobs) as self._slots, \
+                quiet_library_warnings():
+            return self._run_locked()
+
+    def _run_locked(self) -> list[dict[str, Any]]:
         known = assignment_ids(self.config)
         if self.assignment and self.assignment not in known:
             raise CourseError(
@@ -338,6 +374,7 @@ class Batch:
             if todo:
                 self.log(f"grading {len(todo)} submission(s) with {self.jobs} job(s)"
                          + (f"; {skipped} already graded (use --force to regrade)" if skipped else ""))
+                self._preflight(base, sandbox_base)  # stops here, scoring nothing, if broken
                 tpl = build_template(self.config, sorted({t[1] for t in todo}), base)
                 for aid in sorted({t[1] for t in todo}):
                     ensure_in_gradebook(self.config, aid, base)
@@ -362,7 +399,7 @@ class Batch:
     def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
                sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
         slots: queue.Queue[int] = queue.Queue()
-        for i in range(self.jobs):
+        for i in getattr(self, "_slots", None) or range(self.jobs):
             slots.put(i)
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
         lim = {k: getattr(self.limits, k) for k in

@@ -106,7 +106,8 @@ def grades_from_gradebook(db_url: str, assignment: str, student: str) -> dict[st
                     "needs_manual_grade": bool(g.needs_manual_grade),
                 }
             comments = {c.name: c.auto_comment for c in nb.comments}
-            out[nb.name] = {"grades": cells, "comments": comments}
+            out[nb.name] = {"grades": cells, "comments": comments,
+                            "late_submission_penalty": nb.late_submission_penalty}
     return out
 
 
@@ -180,6 +181,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     (ws / "autograde.log").write_text(log + "\n" + buf.getvalue())
 
     graded = grades_from_gradebook(cfg.CourseDirectory.db_url, assignment, student)
+    if stamp.is_file():  # merged into the course gradebook: nbgrader's export shows it
+        result["timestamp"] = stamp.read_text().strip()
     result["cells"] = graded
     scores = []
     for nb_name, test_points in tests.items():
