@@ -2,6 +2,7 @@
 
     aeutils release [ID ...]                 nbgrader generate_assignment: solutions/ -> assignments/
     aeutils grade SUBMISSIONS [--assignment ID] [--jobs N] [--out grades.csv] [--force]
+                  [--scheduler tcp://HOST:8786]    (on a Dask cluster, docs/cluster.md)
     aeutils feedback [ID]                    feedback/ HTML without hidden tests
     aeutils course --out build               (aeutils.course)
     aeutils doctor                           (aeutils.doctor)
@@ -38,7 +39,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from aeutils.instructor.report import summary
 
     batch = Batch(args.submissions, assignment=args.assignment, jobs=args.jobs, out=args.out,
-                  force=args.force, config=load_config(args.course))
+                  force=args.force, config=load_config(args.course), scheduler=args.scheduler)
     try:
         results = batch.run()
     except KeyboardInterrupt:
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grades CSV (default grades.csv in the course; a .json report beside it)")
     g.add_argument("--force", action="store_true",
                    help="regrade submissions that were already graded")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
+                        "tcp://10.0.0.5:8786 (needs pip install '.[cluster]'; docs/cluster.md)")
     g.set_defaults(func=_cmd_grade)
 
     f = sub.add_parser("feedback", help="write HTML feedback (hidden tests removed)")
