@@ -41,3 +41,7 @@ c.GradingLimits.max_file_mb = 64  # largest single file the kernel may write
 c.GradingLimits.workdir_mb = 256  # total size of the kernel's (in-memory) working folder
 c.GradingLimits.cpu_seconds = 1200  # CPU time of the kernel process
 c.GradingLimits.max_output_chars = 100000  # output kept per cell while grading
+
+# Grading on a Dask cluster (aeutils grade --scheduler, docs/cluster.md): submissions of these
+# assignments go to workers started with --resources GPU=1 when any exist.
+c.ClusterGrading.gpu_assignments = []
