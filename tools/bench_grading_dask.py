@@ -119,7 +119,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--course", default=str(REPO / "tests" / "fixtures" / "grading" / "course"))
     p.add_argument("--assignment", default="fx_basics")
-    p.add_argument("--students", type=int, default=12)
+    p.add_argument("--students", type=int, default=8)
     p.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     args = p.parse_args()
     counts = [int(x) for x in args.workers.split(",")]

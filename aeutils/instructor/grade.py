@@ -8,7 +8,7 @@ Flow of one batch:
    see it);
 3. grade each submission in its own worker process and throw-away course (:mod:`.worker`), at most
    ``--jobs`` at a time, each with a wall-clock limit; a worker that hangs is killed with its
-   kernel;
+   kernel (with ``--scheduler``, the same workers run as Dask tasks on a cluster: :mod:`.cluster`);
 4. this process alone stores each result (``.grading/results/``), merges it into the course's
    ``gradebook.db`` and copies the autograded notebook to ``autograded/`` (for formgrader and
    feedback);
