@@ -61,6 +61,7 @@ INSTALL_HINT = (
 #: sandbox slots (kernel uids BASE_UID + slot) taken by cluster tasks; local --jobs use 0, 1, ...
 CLUSTER_SLOTS = range(50, 100)
 SLOT_DIR = "aeutils-grading-slots"
+WORK_PREFIX, SANDBOX_PREFIX = "aeutils-dask-", "aeg-dask-"  # + worker pid + "-": see below
 
 
 class ClusterGrading(Configurable):
@@ -164,6 +165,30 @@ def machine_slot() -> Iterator[int]:
         time.sleep(1.0)
 
 
+def remove_stale_folders() -> list[Path]:
+    """Delete the temporary folders of grading tasks whose worker process is gone.
+
+    A worker that was killed mid-task could not clean up; its folders (which hold a template
+    gradebook with the hidden tests) are removed by the next task on the same machine.
+    """
+    removed = []
+    for prefix in (WORK_PREFIX, SANDBOX_PREFIX):
+        for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+            pid = folder.name[len(prefix):].split("-", 1)[0]
+            if not pid.isdigit() or folder.is_symlink() or folder.stat().st_uid != os.geteuid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue  # still alive
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 class _WorkerSide(Batch):
     """The part of :class:`~.grade.Batch` that runs one worker process, on a Dask worker."""
 
@@ -204,8 +229,11 @@ def grade_remote(job: dict[str, Any], template: bytes, submission: bytes,
 
     worker = get_worker()
     student, aid = job["student"], job["assignment"]
-    base = Path(tempfile.mkdtemp(prefix="aeutils-dask-"))  # mode 0700: the kernel can't see it
-    sandbox_base = Path(tempfile.mkdtemp(prefix="aeg-"))
+    remove_stale_folders()
+    pid = os.getpid()
+    # mode 0700: the kernel can't see it
+    base = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{pid}-"))
+    sandbox_base = Path(tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{pid}-"))
     os.chmod(sandbox_base, 0o711)
     try:
         unpack(template, base / "template")

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -327,3 +328,20 @@ def test_pack_leaves_out_links_and_checkpoints_and_unpack_stays_inside(tmp_path)
     with pytest.raises(tarfile.FilterError):
         ac.unpack(evil.getvalue(), tmp_path / "evil")
     assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_folders_of_a_killed_worker_are_removed_by_the_next_task():
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    tmp = Path(tempfile.gettempdir())
+    stale = tmp / f"{ac.WORK_PREFIX}{dead.pid}-test"
+    alive = tmp / f"{ac.SANDBOX_PREFIX}{os.getpid()}-test"
+    for folder in (stale, alive):
+        folder.mkdir(mode=0o700)
+        (folder / "gradebook.db").write_text("hidden tests")
+    try:
+        assert stale in ac.remove_stale_folders()
+        assert not stale.exists() and alive.is_dir()
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
