@@ -59,12 +59,13 @@ course: $(STAMP)
 doctor: $(STAMP)
 	$(BIN)/aeutils doctor
 
-# Instructors: ASSIGNMENT=<id> releases one (default: all); SUBMISSIONS=<folder> to grade.
+# Instructors: ASSIGNMENT=<id> releases one (default: all); SUBMISSIONS=<folder> to grade
+# (JOBS=N at a time, or SCHEDULER=tcp://HOST:8786 on a Dask cluster: docs/cluster.md).
 release: $(STAMP)
 	$(BIN)/aeutils release $(ASSIGNMENT)
 
 grade: $(STAMP)
-	$(BIN)/aeutils grade $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS),)
+	$(BIN)/aeutils grade $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 feedback: $(STAMP)
 	$(BIN)/aeutils feedback $(ASSIGNMENT)

@@ -50,3 +50,6 @@ c.Exchange.root = os.environ.get("AEUTILS_EXCHANGE_ROOT", "/srv/nbgrader/exchang
 # `nbgrader db assignment add ID --duedate "YYYY-MM-DD HH:MM:SS UTC"` (aeutils.instructor.late).
 c.AssignLatePenalties.plugin_class = "aeutils.instructor.late.PercentPerDayLate"
 c.PercentPerDayLate.percent_per_day = 10.0
+# Grading on a Dask cluster (aeutils grade --scheduler, docs/cluster.md): submissions of these
+# assignments go to workers started with --resources GPU=1 when any exist.
+c.ClusterGrading.gpu_assignments = []

@@ -3,6 +3,7 @@
     aeutils release [ID ...]                 nbgrader generate_assignment: solutions/ -> assignments/
     aeutils grade SUBMISSIONS [--assignment ID] [--jobs N] [--out grades.csv] [--force]
                   [--device auto|cpu|cuda]
+                  [--scheduler tcp://HOST:8786]    (on a Dask cluster, docs/cluster.md)
     aeutils feedback [ID]                    feedback/ HTML without hidden tests
     aeutils roster students.csv              class list into the gradebook (aeutils.instructor.roster)
     aeutils export [--out DIR]               nbgrader export + LMS CSV (aeutils.instructor.lms)
@@ -43,7 +44,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from aeutils.instructor.report import summary
 
     batch = Batch(args.submissions, assignment=args.assignment, jobs=args.jobs, out=args.out,
-                  force=args.force, config=load_config(args.course), device=args.device)
+                  force=args.force, config=load_config(args.course), device=args.device,
+                  scheduler=args.scheduler)
     try:
         results = batch.run()
     except KeyboardInterrupt:
@@ -129,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="device of the students' kernels (default auto: cuda when this machine "
                         "has a GPU, else cpu); the report records it")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
+                        "tcp://10.0.0.5:8786 (needs pip install '.[cluster]'; docs/cluster.md)")
     g.set_defaults(func=_cmd_grade)
 
     f = sub.add_parser("feedback", help="write HTML feedback (hidden tests removed)")

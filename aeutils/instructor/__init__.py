@@ -6,6 +6,7 @@ The command line (``aeutils release|grade|feedback``) is a thin layer over these
 - :mod:`.release`  -- ``nbgrader generate_assignment``, normalized to be byte-reproducible
 - :mod:`.grade`    -- the batch: one isolated worker per submission, results merged by one process
 - :mod:`.worker`   -- grades one submission in a throw-away course copy
+- :mod:`.cluster`  -- the same workers as Dask tasks on a cluster (``grade --scheduler``)
 - :mod:`.sandbox`  -- the kernel manager and launcher that isolate a student's code
 - :mod:`.checks`   -- static checks of a submission (invalid, renamed, tampered, suspicious)
 - :mod:`.feedback` -- ``nbgrader generate_feedback`` without hidden tests

@@ -8,7 +8,7 @@ Flow of one batch:
    see it);
 3. grade each submission in its own worker process and throw-away course (:mod:`.worker`), at most
    ``--jobs`` at a time, each with a wall-clock limit; a worker that hangs is killed with its
-   kernel;
+   kernel (with ``--scheduler``, the same workers run as Dask tasks on a cluster: :mod:`.cluster`);
 4. this process alone stores each result (``.grading/results/``), merges it into the course's
    ``gradebook.db`` and copies the autograded notebook to ``autograded/`` (for formgrader and
    feedback);
@@ -192,6 +192,29 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
         gb.db.commit()
 
 
+def release_max_score(template: Path, assignment: str) -> float:
+    """Points of the autograded tests of ``assignment`` in a template's release."""
+    from .worker import autotest_cells
+
+    release = template / "release" / assignment
+    return sum(sum(autotest_cells(nb).values()) for nb in sorted(release.glob("*.ipynb")))
+
+
+def sandbox_views(hidden: list[str]) -> tuple[list[str], list[str]]:
+    """(hide, expose) folders of the sandbox spec: ``hidden`` plus this machine's checkout.
+
+    The kernel sees this machine's Python environment and the ``aeutils`` package, nothing of
+    ``hidden`` and, for an editable install, nothing else of the checkout (its solutions).
+    """
+    import aeutils
+
+    hide = list(hidden)
+    checkout = Path(aeutils.__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():  # an editable install: hide its solutions too
+        hide.append(str(checkout))
+    return hide, [sys.prefix, str(Path(aeutils.__file__).resolve().parent)]
+
+
 def _die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
@@ -213,7 +236,13 @@ class Batch:
         config: Config | None = None,
         log: Any = None,
         device: str = "auto",
+        scheduler: str | None = None,
     ) -> None:
+        if scheduler:  # fail fast, before any work, when Dask is not installed
+            from .cluster import require_distributed
+
+            require_distributed()
+        self.scheduler = scheduler  # a Dask scheduler address: grade there (see .cluster)
         self.config = config or load_config()
         self.root = course_root(self.config)
         self.submissions = Path(submissions).resolve()
@@ -225,7 +254,9 @@ class Batch:
         self.state = self.root / STATE_DIR / "results"
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.isolate = can_isolate()
-        self.device = resolve_grading_device(device)  # "cpu" or "cuda": AEUTILS_DEVICE of kernels
+        # "cpu" or "cuda": AEUTILS_DEVICE of the kernels. On a cluster each worker resolves the
+        # choice itself (the GPUs are there, not here).
+        self.device = device if scheduler else resolve_grading_device(device)
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
 
@@ -251,11 +282,7 @@ class Batch:
     def _run_worker(self, job: dict[str, Any], slots: queue.Queue[int]) -> dict[str, Any]:
         res = self._run_worker_in_slot(job, slots)
         if res.get("max_score") is None:  # a worker that never reported: take it from the release
-            from .worker import autotest_cells
-
-            release = Path(job["template"]) / "release" / job["assignment"]
-            res["max_score"] = sum(sum(autotest_cells(nb).values())
-                                   for nb in sorted(release.glob("*.ipynb")))
+            res["max_score"] = release_max_score(Path(job["template"]), job["assignment"])
         return res
 
     def _run_worker_in_slot(self, job: dict[str, Any], slots: queue.Queue[int]) -> dict[str, Any]:
@@ -297,6 +324,17 @@ class Batch:
             return json.loads(result_file.read_text())
         finally:
             slots.put(slot)
+
+    def _finish(self, res: dict[str, Any], workspace: Path | None,
+                results: dict[tuple[str, str], dict[str, Any]], done: int, total: int) -> None:
+        """Merge one result into the course, store it (resume) and log a line (main process)."""
+        student, aid = res["student"], res["assignment"]
+        merge(self.config, res, workspace)  # idempotent: safe to redo on resume
+        self._store(res)
+        results[(student, aid)] = res
+        score = "" if res["score"] is None else f" {res['score']:g}/{res['max_score']:g}"
+        why = f" - {res['reason']}" if res["reason"] else ""
+        self.log(f"[{done}/{total}] {student}/{aid}: {res['status']}{score}{why}")
 
     @staticmethod
     def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -346,7 +384,7 @@ class Batch:
             )
         wanted = sorted({aid for _, aid, _ in subs if aid in known})
         sol_hash = {aid: folder_hash(source_dir(self.config) / aid) for aid in wanted}
-        if not self.isolate:
+        if not self.isolate and not self.scheduler:  # on a cluster, the workers say (.cluster)
             self.log("WARNING: " + isolation_summary(False))
         base = Path(tempfile.mkdtemp(prefix="aeutils-grade-"))  # mode 0700: root only
         sandbox_base = Path(tempfile.mkdtemp(prefix="aeg-"))
@@ -372,7 +410,9 @@ class Batch:
                 todo.append((student, aid, folder, sub_hash))
             skipped = len(results)
             if todo:
-                self.log(f"grading {len(todo)} submission(s) with {self.jobs} job(s)"
+                how = (f"on the Dask cluster at {self.scheduler}" if self.scheduler
+                       else f"with {self.jobs} job(s)")
+                self.log(f"grading {len(todo)} submission(s) {how}"
                          + (f"; {skipped} already graded (use --force to regrade)" if skipped else ""))
                 self._preflight(base, sandbox_base)  # stops here, scoring nothing, if broken
                 tpl = build_template(self.config, sorted({t[1] for t in todo}), base)
@@ -398,19 +438,17 @@ class Batch:
 
     def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
                sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
+        if self.scheduler:
+            from .cluster import grade_on_cluster
+
+            return grade_on_cluster(self, todo, tpl, base, results)
         slots: queue.Queue[int] = queue.Queue()
         for i in getattr(self, "_slots", None) or range(self.jobs):
             slots.put(i)
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
         lim = {k: getattr(self.limits, k) for k in
                ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
-        import aeutils
-
-        hide = [str(self.root), str(self.submissions), str(base)]
-        checkout = Path(aeutils.__file__).resolve().parent.parent
-        if (checkout / "pyproject.toml").is_file():  # an editable install: hide its solutions too
-            hide.append(str(checkout))
-        expose = [sys.prefix, str(Path(aeutils.__file__).resolve().parent)]
+        hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         futures: dict[Future[dict[str, Any]], tuple[str, str, Path]] = {}
         done_count = 0
@@ -430,15 +468,8 @@ class Batch:
             while pending:
                 finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                 for fut in sorted(finished, key=lambda f: futures[f][:2]):
-                    student, aid, workspace = futures[fut]
-                    res = fut.result()
-                    merge(self.config, res, workspace)  # idempotent: safe to redo on resume
-                    self._store(res)
-                    results[(student, aid)] = res
                     done_count += 1
-                    score = "" if res["score"] is None else f" {res['score']:g}/{res['max_score']:g}"
-                    why = f" - {res['reason']}" if res["reason"] else ""
-                    self.log(f"[{done_count}/{len(todo)}] {student}/{aid}: {res['status']}{score}{why}")
+                    self._finish(fut.result(), futures[fut][2], results, done_count, len(todo))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             with self._lock:
@@ -458,8 +489,9 @@ def grade(
     force: bool = False,
     config: Config | None = None,
     device: str = "auto",
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
     """Grade a folder of submissions; see :class:`Batch`. Returns the results, sorted."""
     return Batch(Path(submissions), assignment=assignment, jobs=jobs,
                  out=Path(out) if out else None, force=force, config=config,
-                 device=device).run()
+                 device=device, scheduler=scheduler).run()

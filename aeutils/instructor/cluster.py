@@ -1,0 +1,415 @@
+"""Grade a batch on a Dask cluster: ``aeutils grade SUBMISSIONS --scheduler ADDRESS``.
+
+The main process (the one that ran ``aeutils grade``) does everything :class:`~.grade.Batch`
+does with ``--jobs``, except step 3: instead of a local thread pool, each submission becomes one
+Dask task, :func:`grade_remote`, that runs the *same* worker process on a worker machine
+(``Batch._run_worker``: same sandbox, limits and time limit). No shared file system: the
+files travel with the task as gzipped tar bytes.
+
+- One small task per assignment holds the packed template (the template gradebook, the release
+  and its extra files); Dask moves it to the workers that need it and recomputes it if the worker
+  that held it is lost. Each submission task also gets its packed submission folder and the
+  course's ``nbgrader_config.py``.
+- On the worker: unpack into a private temporary folder (hidden from the student's kernel), take
+  a sandbox slot no other task on that machine holds (a file lock: the slot is the kernel's uid),
+  run the worker, pack back its result and the autograded folder.
+- Back in the main process: unpack the autograded folder into the batch's workspace and hand the
+  result to ``Batch._finish`` (merge into the gradebook and ``autograded/``, store it for resume,
+  log), exactly as with ``--jobs``. Reports are written by ``Batch.run`` as always.
+
+Failures: an exception inside a task is retried once (``retries=1``). A worker that dies while
+it holds a task (SIGKILL, out of memory, machine gone) is counted by the scheduler against the
+task (``distributed.scheduler.allowed-failures``); for the batch we set that to 1 on the
+scheduler, so the task is retried once on another worker and, if that one is lost too, the
+submission is reported ``failed`` with the reason. Nothing ends as a silent 0.
+
+GPU graders: assignments listed in ``c.ClusterGrading.gpu_assignments`` (nbgrader_config.py) are
+sent only to workers started with ``--resources GPU=1`` when at least one such worker exists;
+otherwise they are graded on the other workers. Setting up a cluster: docs/cluster.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+import queue
+import shutil
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from traitlets import Float, List, Unicode
+from traitlets.config import Configurable
+
+from .config import CONFIG_NAME, CourseError, GradingLimits, course_root
+from .devices import resolve_grading_device
+from .grade import Batch, release_max_score, sandbox_views
+from .sandbox import can_isolate, isolation_summary
+
+DISTRIBUTED_REQUIREMENT = "dask[distributed]>=2024.8"
+INSTALL_HINT = (
+    f"pip install '{DISTRIBUTED_REQUIREMENT}' (or, in the course folder, pip install -e "
+    "'.[cluster]'); every worker machine needs the course's Python environment with it too"
+)
+#: sandbox slots (kernel uids BASE_UID + slot) taken by cluster tasks; local --jobs use 0, 1, ...
+CLUSTER_SLOTS = range(50, 100)
+SLOT_DIR = "aeutils-grading-slots"
+WORK_PREFIX, SANDBOX_PREFIX = "aeutils-dask-", "aeg-dask-"  # + worker pid + "-": see below
+
+
+class ClusterGrading(Configurable):
+    """Settings of grading on a Dask cluster (``c.ClusterGrading`` in nbgrader_config.py)."""
+
+    gpu_assignments = List(
+        Unicode(),
+        help="Assignment ids whose grading wants a GPU: on a cluster they go to workers started "
+             "with --resources GPU=1 when any exist.",
+    ).tag(config=True)
+    worker_wait = Float(
+        120.0, help="Seconds to wait for the first Dask worker before giving up."
+    ).tag(config=True)
+
+
+def require_distributed() -> None:
+    """Raise :class:`CourseError` saying what to install when Dask distributed is missing."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as err:
+        raise CourseError(
+            f"--scheduler needs Dask distributed, which is not installed ({err}): {INSTALL_HINT}"
+        ) from err
+
+
+def resources_for(assignment: str, gpu_assignments: list[str],
+                  gpu_workers: bool) -> dict[str, float] | None:
+    """The Dask resources a submission of ``assignment`` asks for: a GPU when it wants one and
+    the cluster has a worker with ``--resources GPU=1``; otherwise none (any worker)."""
+    if assignment in gpu_assignments and gpu_workers:
+        return {"GPU": 1}
+    return None
+
+
+# -- files as bytes -----------------------------------------------------------------------------
+def pack(entries: dict[str, Path]) -> bytes:
+    """A gzipped tar of ``{name in the archive: file or folder}``.
+
+    Only regular files and folders travel: symbolic links (a student's link could point
+    anywhere on the machine that packs) and ``.ipynb_checkpoints`` are left out; a missing path
+    adds nothing.
+    """
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, path in sorted(entries.items()):
+            if path.is_symlink():
+                continue
+            if path.is_file():
+                tar.add(str(path), arcname=name, recursive=False)
+                continue
+            if not path.is_dir():
+                continue
+            tar.add(str(path), arcname=name, recursive=False)
+            for folder, dirs, files in os.walk(path):  # never follows links
+                here = Path(folder)
+                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints"
+                                 and not (here / d).is_symlink())
+                for entry in [*dirs, *sorted(files)]:
+                    full = here / entry
+                    if full.is_symlink() or not (full.is_dir() or full.is_file()):
+                        continue
+                    tar.add(str(full), arcname=f"{name}/{full.relative_to(path)}",
+                            recursive=False)
+    return buf.getvalue()
+
+
+def unpack(blob: bytes, dest: Path) -> None:
+    """Extract a :func:`pack` archive into ``dest``; names leaving ``dest`` are refused."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+        tar.extractall(str(dest), filter="data")  # no absolute paths, "..", links or owners
+
+
+# -- the worker machine's side ----------------------------------------------------------------
+@contextlib.contextmanager
+def machine_slot() -> Iterator[int]:
+    """Hold a sandbox slot that no other grading task on this machine holds.
+
+    Several ``dask worker`` processes (or threads) can share a machine; each kernel needs a uid
+    of its own (``BASE_UID + slot``). The slot is an exclusive lock on a file in a folder only
+    this user may use; the OS releases it when the process dies.
+    """
+    folder = Path(tempfile.gettempdir()) / SLOT_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o077 or folder.is_symlink():
+        raise RuntimeError(f"{folder} must be a folder of uid {os.geteuid()} with mode 0700")
+    while True:
+        for slot in CLUSTER_SLOTS:
+            handle = open(folder / f"{slot}.lock", "w")  # held while grading
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            try:
+                yield slot
+            finally:
+                handle.close()
+            return
+        time.sleep(1.0)
+
+
+def remove_stale_folders() -> list[Path]:
+    """Delete the temporary folders of grading tasks whose worker process is gone.
+
+    A worker that was killed mid-task could not clean up; its folders (which hold a template
+    gradebook with the hidden tests) are removed by the next task on the same machine.
+    """
+    removed = []
+    for prefix in (WORK_PREFIX, SANDBOX_PREFIX):
+        for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+            pid = folder.name[len(prefix):].split("-", 1)[0]
+            if not pid.isdigit() or folder.is_symlink() or folder.stat().st_uid != os.geteuid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue  # still alive
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+class _WorkerSide(Batch):
+    """The part of :class:`~.grade.Batch` that runs one worker process, on a Dask worker."""
+
+    def __init__(self, submission_timeout: int, isolate: bool) -> None:
+        self.limits = GradingLimits(submission_timeout=submission_timeout)
+        self.isolate = isolate
+        self._procs = {}
+        self._lock = threading.Lock()
+
+
+def worker_facts(dask_worker: Any = None) -> dict[str, Any]:
+    """What a Dask worker offers (run there by ``Client.run``): isolation, resources, threads."""
+    import nbgrader
+
+    return {
+        "isolate": can_isolate(),
+        "resources": dict(dask_worker.state.total_resources),
+        "nthreads": int(dask_worker.state.nthreads),
+        "nbgrader": nbgrader.__version__,
+        "python": sys.version.split()[0],
+    }
+
+
+def hold(blob: bytes) -> bytes:
+    """A task that just holds ``blob`` (Dask keeps the argument and can recompute it)."""
+    return blob
+
+
+def grade_remote(job: dict[str, Any], template: bytes, submission: bytes,
+                 course_config: bytes) -> dict[str, Any]:
+    """Grade one submission on this Dask worker from packed files.
+
+    Returns ``{"result": the worker's result dict, "autograded": packed autograded folder}``.
+    ``job`` holds what the main process decided (student, assignment, hash, limits); where the
+    files live and how to isolate is decided here, on the machine that runs the kernel.
+    """
+    from distributed import get_worker
+
+    worker = get_worker()
+    student, aid = job["student"], job["assignment"]
+    remove_stale_folders()
+    pid = os.getpid()
+    # mode 0700: the kernel can't see it
+    base = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{pid}-"))
+    sandbox_base = Path(tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{pid}-"))
+    os.chmod(sandbox_base, 0o711)
+    try:
+        unpack(template, base / "template")
+        unpack(submission, base / "submitted")
+        course = base / "course"
+        course.mkdir()
+        (course / CONFIG_NAME).write_bytes(course_config)
+        isolate = can_isolate()
+        hide, expose = sandbox_views([str(base)])
+        local = {
+            "student": student, "assignment": aid, "submission_hash": job["submission_hash"],
+            "submission": str(base / "submitted" / aid), "template": str(base / "template"),
+            "workspace": str(base / "work"), "course_root": str(course),
+            "sandbox_base": str(sandbox_base), "isolate": isolate, "hide": hide,
+            "expose": expose, "limits": job["limits"],
+            "device": resolve_grading_device(job.get("device", "auto")),
+            "threads": max(1, (os.cpu_count() or 1) // max(1, int(worker.state.nthreads))),
+        }
+        runner = _WorkerSide(job["submission_timeout"], isolate)
+        with machine_slot() as slot:
+            slots: queue.Queue[int] = queue.Queue()
+            slots.put(slot)
+            result = runner._run_worker(local, slots)
+        result["grader"] = worker.address
+        autograded = base / "work" / "course" / "autograded" / student / aid
+        return {"result": result, "autograded": pack({aid: autograded})}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(sandbox_base, ignore_errors=True)
+
+
+# -- the main process's side ------------------------------------------------------------------
+def connect(address: str) -> Any:
+    """A ``distributed.Client`` for the scheduler at ``address``, or a clear CourseError."""
+    require_distributed()
+    from distributed import Client
+
+    try:
+        return Client(address, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise CourseError(
+            f"could not reach a Dask scheduler at {address} ({type(err).__name__}: {err}): start "
+            "one with `dask scheduler` and pass the address it prints, e.g. tcp://10.0.0.5:8786 "
+            "(docs/cluster.md)"
+        ) from err
+
+
+def _set_allowed_failures(client: Any, value: int) -> int | None:
+    """Set the scheduler's allowed-failures; return the old value (None when not allowed)."""
+
+    def swap(dask_scheduler: Any = None, value: int = value) -> int:  # pickled by value
+        old = dask_scheduler.allowed_failures
+        dask_scheduler.allowed_failures = value
+        return old
+
+    try:
+        return int(client.run_on_scheduler(swap))
+    except Exception:
+        return None
+
+
+def _workers(client: Any, wait_s: float, address: str) -> dict[str, dict[str, Any]]:
+    """Wait for at least one worker; return :func:`worker_facts` of every worker."""
+    try:
+        client.wait_for_workers(1, timeout=wait_s)
+    except (TimeoutError, OSError) as err:
+        raise CourseError(
+            f"no Dask worker joined the scheduler at {address} within {wait_s:g} s: start some "
+            f"with `dask worker {address} --nthreads 1` as root (docs/cluster.md)"
+        ) from err
+    try:
+        return client.run(worker_facts)
+    except Exception as err:
+        raise CourseError(
+            f"the Dask workers cannot run aeutils ({type(err).__name__}: {err}): each worker "
+            f"needs the course's Python environment; {INSTALL_HINT}"
+        ) from err
+
+
+def _failure(batch: Batch, job: dict[str, Any], err: BaseException) -> dict[str, Any]:
+    from distributed import KilledWorker
+
+    if isinstance(err, KilledWorker):
+        last = getattr(getattr(err, "last_worker", None), "address", "?")
+        reason = (f"grading machine lost: the Dask worker died while grading it, on "
+                  f"{err.allowed_failures + 1} worker(s) in turn (last {last})")
+    else:
+        reason = (f"grading task failed on the cluster, also when retried: "
+                  f"{type(err).__name__}: {err}")
+    return batch._failed(job["student"], job["assignment"], reason[:300], job["submission_hash"])
+
+
+def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: Path,
+                     base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Step 3 of :class:`~.grade.Batch` on the Dask cluster at ``batch.scheduler``."""
+    from distributed import as_completed
+
+    settings = ClusterGrading(config=batch.config)
+    client = connect(batch.scheduler)
+    previous: int | None = None
+    jobs: dict[Any, tuple[int, dict[str, Any]]] = {}  # the futures in flight
+    try:
+        facts = _workers(client, settings.worker_wait, batch.scheduler)
+        batch.isolate = all(f["isolate"] for f in facts.values())
+        for addr, f in sorted(facts.items()):
+            if not f["isolate"]:
+                batch.log(f"WARNING: worker {addr}: " + isolation_summary(False))
+        gpu_workers = any(f["resources"].get("GPU", 0) >= 1 for f in facts.values())
+        batch.log(f"Dask cluster at {batch.scheduler}: {len(facts)} worker(s), "
+                  f"{sum(f['nthreads'] for f in facts.values())} thread(s)"
+                  + (", GPU workers present" if gpu_workers else ""))
+        wanted_gpu = sorted({aid for _, aid, _, _ in todo} & set(settings.gpu_assignments))
+        if wanted_gpu and not gpu_workers:
+            batch.log(f"no worker offers a GPU (dask worker --resources GPU=1): "
+                      f"{', '.join(wanted_gpu)} graded on the other workers")
+        previous = _set_allowed_failures(client, 1)
+        if previous is None:
+            batch.log("WARNING: could not set the scheduler's allowed-failures to 1: a submission "
+                      "whose worker dies is retried as often as the scheduler allows")
+
+        token = uuid.uuid4().hex[:10]
+        config_blob = (course_root(batch.config) / CONFIG_NAME).read_bytes()
+        templates = {
+            aid: client.submit(hold, pack({
+                "gradebook.db": tpl / "gradebook.db",
+                f"release/{aid}": tpl / "release" / aid,
+                f"extras/{aid}": tpl / "extras" / aid,
+            }), key=f"aeutils-template-{aid}-{token}", pure=False)
+            for aid in sorted({t[1] for t in todo})
+        }
+        lim = {k: getattr(batch.limits, k) for k in
+               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+
+        def submit(n: int) -> Any:
+            student, aid, folder, sub_hash = todo[n]
+            job = {"student": student, "assignment": aid, "submission_hash": sub_hash,
+                   "limits": lim, "submission_timeout": batch.limits.submission_timeout,
+                   "device": batch.device}
+            fut = client.submit(
+                grade_remote, job, templates[aid], pack({aid: folder}), config_blob,
+                key=f"aeutils-grade-{aid}-{n:05d}-{token}", pure=False, retries=1,
+                resources=resources_for(aid, settings.gpu_assignments, gpu_workers),
+            )
+            jobs[fut] = (n, job)
+            return fut
+
+        # a window of tasks in flight: submissions' bytes wait here, not in the scheduler
+        window = max(4, 2 * sum(f["nthreads"] for f in facts.values()))
+        queued = as_completed([submit(n) for n in range(min(window, len(todo)))], loop=client.loop)
+        following = min(window, len(todo))
+        done = 0
+        for fut in queued:
+            n, job = jobs.pop(fut)
+            workspace = base / "work" / f"{n:05d}"
+            try:
+                out = fut.result()
+                res = out["result"]
+                unpack(out["autograded"], workspace / "course" / "autograded" / job["student"])
+            except Exception as err:
+                res = _failure(batch, job, err)
+            if res.get("max_score") is None:
+                res["max_score"] = release_max_score(tpl, job["assignment"])
+            fut.release()
+            done += 1
+            batch._finish(res, workspace, results, done, len(todo))
+            if following < len(todo):
+                queued.add(submit(following))
+                following += 1
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.cancel(list(jobs), force=True)
+        raise
+    finally:
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                _set_allowed_failures(client, previous)
+        with contextlib.suppress(Exception):
+            client.close()
