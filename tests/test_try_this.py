@@ -87,3 +87,64 @@ def test_00_where_to_stop(recipe):
     kept = 1 - err / float(x.var(0).mean())          # share of the pixel variance it rebuilds
     gap = metrics.reconstruction_error(trained[16], noise_images) - err
     check("00_recipe", "00-where-to-stop", [16, err, 100 * kept, gap], rel=0.1)
+
+
+# ---- 01_bottleneck --------------------------------------------------------------------------------
+
+def test_01_strong_l2(digits):
+    x = digits[0]
+    pca4 = metrics.pca(x, 4)
+    errors, alignment, singular = [], [], []
+    for l2 in (0.0, 1e-1):
+        model = _seeded(lambda l2=l2: models.LinearAutoencoder((1, 8, 8), code_size=4, l2=l2))
+        train.fit(model, x, optimizer="lbfgs", batch_size=None, epochs=20, device="cpu", quiet=True)
+        errors.append(metrics.reconstruction_error(model, x))
+        alignment.append(metrics.direction_alignment(model.principal_directions(),
+                                                     pca4.components).min())
+        singular.append(torch.linalg.svdvals(model.decoder_basis()).max())
+    assert singular[1] < 1e-3                      # the answer's "the decoder is switched off"
+    check("01_bottleneck", "01-strong-l2", [errors[1], float(x.var(0).mean()), errors[0],
+                                            alignment[1]], rel=0.05)
+
+
+def test_01_adam_at_k16(digits):
+    x = digits[0]
+    pca16 = metrics.pca(x, 16)
+    lae = _seeded(lambda: models.LinearAutoencoder((1, 8, 8), code_size=16))
+    train.fit(lae, x, optimizer="adam", epochs=300, device="cpu", quiet=True)
+    ratio = metrics.reconstruction_error(lae, x) / pca16.error
+    angle = metrics.principal_angles(lae.decoder_basis(), pca16.components.T).max()
+    spectrum = metrics.pca(x, 17).explained_variance
+    check("01_bottleneck", "01-adam-k16", [ratio, angle, spectrum[15] / spectrum[16]], rel=0.1)
+
+
+@pytest.fixture(scope="module")
+def mnist_bottleneck(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+
+    def mlp(code_size, hidden=(256,), epochs=15):
+        model = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=code_size,
+                                                      hidden=hidden))
+        train.fit(model, x_train, epochs=epochs, batch_size=128, lr=3e-3, device="cpu",
+                  quiet=True)
+        return model
+
+    return mnist_split, mlp
+
+
+def test_01_three_epochs(mnist_bottleneck):
+    (x_train, x_test, _, _), mlp = mnist_bottleneck
+    short = metrics.reconstruction_error(mlp(16, epochs=3), x_test)
+    pca = metrics.pca(x_train, 16, x_test).error
+    check("01_bottleneck", "01-three-epochs", [short, pca, short / pca], rel=0.1)
+
+
+def test_01_deeper_2d_code(mnist_bottleneck):
+    (x_train, x_test, y_train, y_test), mlp = mnist_bottleneck
+    measured = []
+    for hidden in ((256,), (256, 64)):
+        model = mlp(2, hidden=hidden)
+        measured += [metrics.reconstruction_error(model, x_test),
+                     metrics.linear_probe(train.encode(model, x_train), y_train,
+                                          train.encode(model, x_test), y_test, max_iter=300)]
+    check("01_bottleneck", "01-deeper-2d", measured, rel=0.1)
