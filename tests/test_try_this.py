@@ -15,18 +15,23 @@ import torch
 from answers import answer_numbers
 
 import aeutils
-from aeutils import metrics, models, train
+from aeutils import data, filters, metrics, models, train
 
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
 
 
-def check(lecture: str, key: str, measured: list[float], rel: float = 0.1, abs_: float = 0.0):
-    """Assert the answer ``key`` of ``lecture`` states ``measured``, within the tolerance."""
+def check(lecture: str, key: str, measured: list[float], rel: float = 0.1,
+          abs_: float | list[float] = 0.0):
+    """Assert the answer ``key`` of ``lecture`` states ``measured``, within the tolerance.
+
+    ``abs_`` may give one absolute tolerance per number (e.g. a few units for counts).
+    """
     print(f"{lecture} {key}: measured {[round(float(v), 5) for v in measured]}")
     written = answer_numbers(LECTURES / f"{lecture}.ipynb", key)
     assert len(written) == len(measured), f"{key}: the answer states {written}, measured {measured}"
-    for w, m in zip(written, measured):
-        assert m == pytest.approx(w, rel=rel, abs=abs_), f"{key}: answer says {w}, measured {m}"
+    tolerances = abs_ if isinstance(abs_, list) else [abs_] * len(measured)
+    for w, m, tol in zip(written, measured, tolerances):
+        assert m == pytest.approx(w, rel=rel, abs=tol), f"{key}: answer says {w}, measured {m}"
 
 
 def _seeded(make):
@@ -148,3 +153,81 @@ def test_01_deeper_2d_code(mnist_bottleneck):
                      metrics.linear_probe(train.encode(model, x_train), y_train,
                                           train.encode(model, x_test), y_test, max_iter=300)]
     check("01_bottleneck", "01-deeper-2d", measured, rel=0.1)
+
+
+# ---- 03_sparse ------------------------------------------------------------------------------------
+
+def test_03_large_lambda():
+    wanted, lam = torch.tensor([0.02, 0.1, 0.5, 2.0]), 0.6
+    u = wanted.clone().requires_grad_(True)              # the lecture's settle(), with lam = 0.6
+    opt = torch.optim.SGD([u], lr=0.1)
+    for _ in range(300):
+        h = torch.relu(u)
+        loss = 0.5 * (h - wanted).pow(2).sum() + lam * h.abs().sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    h_l1 = torch.relu(u).detach()
+    check("03_sparse", "03-large-lambda", [int((h_l1 > 0).sum()), float(h_l1[3])], rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def sparse_digits(digits):
+    x, y = digits
+    x_train, x_test, y_train, y_test = data.train_test_split(x, y)
+
+    def sae(code=256, **kwargs):
+        model = _seeded(lambda: models.SparseAutoencoder((1, 8, 8), code, **kwargs))
+        train.fit(model, x_train, epochs=40, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+        stats = metrics.sparsity_stats(train.encode(model, x_test))
+        return metrics.reconstruction_error(model, x_test), stats
+
+    return (x_train, x_test, y_train, y_test), sae
+
+
+def test_03_topk_k(sparse_digits):
+    _, sae = sparse_digits
+    measured = []
+    for k in (4, 16, 64):
+        mse, stats = sae(sparsity="topk", k=k)
+        measured += [mse, stats.dead_units]
+    check("03_sparse", "03-topk-k", measured, rel=0.15, abs_=[0, 5] * 3)
+
+
+def test_03_lifetime_fraction(sparse_digits):
+    _, sae = sparse_digits
+    measured = []
+    for fraction in (0.01, 0.05):
+        mse, stats = sae(sparsity="lifetime", fraction=fraction)
+        measured += [mse, stats.mean_l0, stats.dead_units]
+    check("03_sparse", "03-lifetime-fraction", measured, rel=0.15, abs_=[0, 0, 5] * 2)
+
+
+def test_03_undercomplete(sparse_digits):
+    _, sae = sparse_digits
+    none32, _ = sae(code=32, sparsity="none")
+    none256, _ = sae(code=256, sparsity="none")
+    l1_32, stats = sae(code=32, sparsity="l1", weight=1e-2)
+    check("03_sparse", "03-undercomplete", [none32, none256, l1_32, stats.mean_l0], rel=0.15)
+
+
+def test_03_smaller_c(sparse_digits):
+    (x_train, x_test, y_train, y_test), _ = sparse_digits
+    flat_train, flat_test = x_train.flatten(1).numpy(), x_test.flatten(1).numpy()
+    measured = []
+    for c in (0.1, 0.02):
+        clf = metrics.logistic_regression("l1", C=c, max_iter=3000, tol=1e-3)
+        clf.fit(flat_train, y_train.numpy())
+        measured += [float((clf.coef_ != 0).sum(1).mean()), clf.score(flat_test, y_test.numpy())]
+    check("03_sparse", "03-smaller-c", measured, rel=0.1)
+
+
+def test_03_unwhitened_patches():
+    raw = data.natural_patches(20000, size=8)
+    patches = torch.as_tensor(data.zca_whiten(raw.flatten(1).numpy(), epsilon=0.1)).reshape(raw.shape)
+    localization = []
+    for images in (raw, patches):
+        model = _seeded(lambda: models.SparseAutoencoder((1, 8, 8), 128, sparsity="l1", weight=3e-2))
+        train.fit(model, images, epochs=30, batch_size=256, lr=3e-3, device="cpu", quiet=True)
+        localization.append(filters.energy_concentration(model.dictionary().T, top=8).mean())
+    check("03_sparse", "03-unwhitened", localization, rel=0.1)
