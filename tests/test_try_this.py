@@ -15,7 +15,7 @@ import torch
 from answers import answer_numbers
 
 import aeutils
-from aeutils import data, filters, metrics, models, train
+from aeutils import data, filters, metrics, models, noise, train
 
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
 
@@ -231,3 +231,76 @@ def test_03_unwhitened_patches():
         train.fit(model, images, epochs=30, batch_size=256, lr=3e-3, device="cpu", quiet=True)
         localization.append(filters.energy_concentration(model.dictionary().T, top=8).mean())
     check("03_sparse", "03-unwhitened", localization, rel=0.1)
+
+
+# ---- 04_denoising ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def denoisers(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+    fitted = {}
+
+    def model(kind=None, level=0.0, code_size=64):
+        key = (kind, level, code_size)
+        if key not in fitted:
+            net = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=code_size,
+                                                        hidden=(256,)))
+            if kind is not None:
+                net = models.DenoisingAutoencoder(net, kind, level,
+                                                  generator=torch.Generator().manual_seed(0))
+            train.fit(net, x_train, epochs=15, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+            fitted[key] = net
+        return fitted[key]
+
+    x_noisy = noise.gaussian(x_test, 0.4, torch.Generator().manual_seed(1))
+    return mnist_split, x_noisy, model
+
+
+def _psnr(model, noisy, clean):
+    return metrics.psnr(train.reconstruct(model, noisy), clean)
+
+
+def test_04_salt_and_pepper(denoisers):
+    (_, x_test, _, _), x_noisy, model = denoisers
+    sp = model("salt_and_pepper", 0.2)
+    tests = {"gaussian 0.4": x_noisy,
+             "masking 0.5": noise.masking(x_test, 0.5, torch.Generator().manual_seed(1)),
+             "clean": x_test,
+             "salt and pepper 0.2": noise.salt_and_pepper(x_test, 0.2,
+                                                          torch.Generator().manual_seed(1))}
+    measured = [_psnr(sp, xt, x_test) for xt in tests.values()]
+    measured.insert(3, metrics.psnr(tests["salt and pepper 0.2"], x_test))   # input, then output
+    check("04_denoising", "04-salt-and-pepper", measured, rel=0.05)
+
+
+def test_04_weak_noise(denoisers):
+    (_, x_test, _, _), _, model = denoisers
+    weak = noise.gaussian(x_test, 0.1, torch.Generator().manual_seed(1))
+    dae = model("gaussian", 0.4)
+    check("04_denoising", "04-weak-noise", [metrics.psnr(weak, x_test), _psnr(dae, weak, x_test),
+                                            _psnr(model(), weak, x_test)], rel=0.05)
+
+
+def test_04_narrow_plain(denoisers):
+    (_, x_test, _, _), x_noisy, model = denoisers
+    measured = [metrics.psnr(x_noisy, x_test)]
+    for code_size in (64, 16):
+        measured += [_psnr(model(code_size=code_size), x_noisy, x_test),
+                     _psnr(model(code_size=code_size), x_test, x_test)]
+    check("04_denoising", "04-narrow-plain", measured, rel=0.05)
+
+
+def test_04_knn_probe(denoisers):
+    (x_train, x_test, y_train, y_test), _, model = denoisers
+    from sklearn.neighbors import KNeighborsClassifier
+
+    dae = model("gaussian", 0.7)
+    codes = train.encode(dae, x_train).numpy(), train.encode(dae, x_test).numpy()
+    pixels = x_train.flatten(1).numpy(), x_test.flatten(1).numpy()
+    measured = []
+    for train_x, test_x in (codes, pixels):
+        knn = KNeighborsClassifier().fit(train_x, y_train.numpy())
+        measured.append(knn.score(test_x, y_test.numpy()))
+    measured.append(metrics.linear_probe(torch.as_tensor(codes[0]), y_train,
+                                         torch.as_tensor(codes[1]), y_test))
+    check("04_denoising", "04-knn", measured, rel=0.03)
