@@ -304,3 +304,79 @@ def test_04_knn_probe(denoisers):
     measured.append(metrics.linear_probe(torch.as_tensor(codes[0]), y_train,
                                          torch.as_tensor(codes[1]), y_test))
     check("04_denoising", "04-knn", measured, rel=0.03)
+
+
+# ---- 06_vae ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def binarized(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+    return (x_train > 0.5).float(), (x_test > 0.5).float(), y_train, y_test
+
+
+@pytest.fixture(scope="module")
+def vaes(binarized):
+    fitted = {}
+
+    def vae(beta=1.0, epochs=30):
+        if (beta, epochs) not in fitted:
+            fitted[beta, epochs] = _beta_vae(binarized[0], beta, epochs)
+        return fitted[beta, epochs]
+
+    return vae
+
+
+def _held_out_elbo(model, images, repeats=5):
+    model.eval()
+    aeutils.seed_everything(1)
+    with torch.no_grad():
+        return float(torch.stack([model.elbo(images) for _ in range(repeats)]).mean())
+
+
+def _beta_vae(x_train, beta, epochs=30):
+    from aeutils import losses
+
+    def loss_fn(model, batch):
+        out = model(batch)
+        recon = losses.bernoulli_log_likelihood(out.logits, batch)
+        return (-recon + beta * losses.gaussian_kl(out.mu, out.logvar)).mean()
+
+    vae = _seeded(lambda: models.VAE((1, 28, 28), latent_size=16, hidden=(256,)))
+    train.fit(vae, x_train, epochs=epochs, batch_size=128, lr=3e-3, device="cpu", quiet=True,
+              loss_fn=None if beta == 1 else loss_fn)
+    return vae
+
+
+def _terms(model, images):
+    from aeutils import losses
+
+    model.eval()
+    aeutils.seed_everything(1)
+    with torch.no_grad():
+        out = model(images, sample=True)
+        return (float(losses.bernoulli_log_likelihood(out.logits, images).mean()),
+                float(losses.gaussian_kl(out.mu, out.logvar).mean()))
+
+
+def test_06_short_training(binarized, vaes):
+    x_train, x_test, _, _ = binarized
+    from aeutils import losses
+
+    pixel_p = x_train.mean(0, keepdim=True).clamp(1e-3, 1 - 1e-3)
+    baseline = float(losses.bernoulli_log_likelihood(torch.logit(pixel_p).expand_as(x_test),
+                                                     x_test).mean())
+    short = _held_out_elbo(vaes(epochs=5), x_test)
+    full = _held_out_elbo(vaes(), x_test)
+    check("06_vae", "06-five-epochs", [short, full, baseline,
+                                       100 * (short - baseline) / (full - baseline)], rel=0.03)
+
+
+def test_06_beta(binarized, vaes):
+    x_test = binarized[1]
+    recon1, kl1 = _terms(vaes(1.0), x_test)
+    recon4, kl4 = _terms(vaes(4.0), x_test)
+    check("06_vae", "06-beta", [recon1, kl1, kl4, recon4], rel=0.1)
+
+
+def test_06_beta_zero(binarized, vaes):
+    check("06_vae", "06-beta-zero", list(_terms(vaes(0.0), binarized[1])), rel=0.1)
