@@ -39,6 +39,27 @@ def _seeded(make):
     return make()
 
 
+OWN_LECTURES = ["00_recipe", "01_bottleneck", "02_control", "03_sparse", "04_denoising", "06_vae",
+                "07_summary"]
+
+
+@pytest.mark.parametrize("lecture", OWN_LECTURES)
+def test_every_prompt_has_an_answer_and_every_number_a_test(lecture: str):
+    import json
+    import re
+
+    cells = json.loads((LECTURES / f"{lecture}.ipynb").read_text(encoding="utf-8"))["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    start = next(i for i, t in enumerate(texts) if re.search(r"^## Try this", t, re.M))
+    prompts = sum(len(re.findall(r"(?m)^\d+\. ", t)) for t in texts[start:] if "<!-- answer" not in t)
+    keys = [m for t in texts[start:] for m in re.findall(r"<!-- answer: ([\w-]+) -->", t)]
+    assert len(keys) == prompts == len(set(keys)), f"{lecture}: {prompts} prompts, answers {keys}"
+    source = Path(__file__).read_text(encoding="utf-8")
+    for key in keys:
+        if answer_numbers(LECTURES / f"{lecture}.ipynb", key):
+            assert f'"{key}"' in source, f"{lecture}: answer {key} states numbers but has no test"
+
+
 # ---- 00_recipe ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
