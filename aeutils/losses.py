@@ -87,8 +87,9 @@ def lifetime_topk(h: torch.Tensor, fraction: float) -> torch.Tensor:
     """Lifetime (winner-take-all) sparsity: each unit keeps its top ``fraction`` of the batch.
 
     For every unit (column) only its ``ceil(fraction * batch)`` largest activations across the
-    batch survive (Makhzani & Frey, 2015), so every unit is active on a small share of the data and
-    no unit can die. ``(batch, d) -> (batch, d)``.
+    batch survive (Makhzani & Frey, 2015), so every unit is active on a small share of the data.
+    Units rarely die, but they can: a unit whose ReLU output is 0 on a whole batch keeps only zeros
+    and gets no gradient. ``(batch, d) -> (batch, d)``.
     """
     _codes(h)
     if not 0.0 < fraction <= 1.0:

@@ -146,3 +146,32 @@ def linear_probe(train_codes: torch.Tensor | np.ndarray, train_labels: torch.Ten
     probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
     probe.fit(xtr, ytr)
     return float(probe.score(xte, yte))
+
+
+def penalty_arguments(penalty: str, sklearn_version: str | None = None) -> dict[str, object]:
+    """``LogisticRegression`` keyword arguments that select ``penalty`` ("l1" or "l2").
+
+    scikit-learn 1.8 deprecated ``penalty=`` in favour of ``l1_ratio`` (1 = L1, 0 = L2), while
+    before 1.8 ``l1_ratio`` alone is ignored and the fit is silently L2. This picks the spelling
+    that means the same penalty, without a warning, on the installed (or given) version.
+    """
+    from sklearn import __version__ as installed
+
+    if penalty not in ("l1", "l2"):
+        raise ValueError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
+    major, minor = (int(part) for part in (sklearn_version or installed).split(".")[:2])
+    if (major, minor) >= (1, 8):
+        return {"l1_ratio": 1.0 if penalty == "l1" else 0.0}
+    return {"penalty": penalty}
+
+
+def logistic_regression(penalty: str = "l2", **kwargs):
+    """A scikit-learn ``LogisticRegression`` with an L1 or L2 penalty on every supported version.
+
+    Uses the ``saga`` solver (it supports both penalties) unless ``solver=`` is given; other
+    keyword arguments (``C``, ``max_iter``, ``tol``, ...) pass through.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    kwargs.setdefault("solver", "saga")
+    return LogisticRegression(**penalty_arguments(penalty), **kwargs)

@@ -65,10 +65,17 @@ def masking(x: torch.Tensor, fraction: float, generator: torch.Generator | None 
 NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": masking}
 
 
-def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Apply the noise called ``kind`` ("gaussian", "salt_and_pepper", "masking") at ``level``."""
+def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator | None = None,
+            clip: bool = True) -> torch.Tensor:
+    """Apply the noise called ``kind`` ("gaussian", "salt_and_pepper", "masking") at ``level``.
+
+    ``clip=False`` keeps Gaussian noise additive (values may leave [0, 1]); the other two noises
+    only ever write 0 or 1, so they are in [0, 1] either way.
+    """
     if kind not in NOISES:
         raise ValueError(f"unknown noise {kind!r}; choose one of {sorted(NOISES)}")
+    if kind == "gaussian":
+        return gaussian(x, level, generator=generator, clip=clip)
     return NOISES[kind](x, level, generator=generator)
 
 

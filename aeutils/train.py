@@ -41,8 +41,34 @@ def _default_loss(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
     return model.loss(batch)
 
 
-def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = 20, batch_size: int | None = 128,
-        lr: float = 3e-3, optimizer: str = "adam", weight_decay: float = 0.0,
+class _Unset:
+    """Marks an argument the caller did not pass, so a model's recommended recipe may fill it."""
+
+    def __repr__(self) -> str:
+        return "<model's recipe, else the default>"
+
+
+UNSET = _Unset()
+DEFAULT_RECIPE = {"optimizer": "adam", "batch_size": 128, "epochs": 20}
+
+
+def resolve_recipe(model: nn.Module, optimizer, batch_size, epochs) -> tuple[str, int | None, int]:
+    """The optimizer, batch size and epochs ``fit`` will use.
+
+    Arguments the caller passed win. If the caller chose neither ``optimizer`` nor ``batch_size``,
+    the model's ``recommended_fit`` dict (e.g. ``LinearAutoencoder``: full-batch L-BFGS) fills the
+    rest; otherwise the defaults, Adam on mini-batches of 128 for 20 epochs.
+    """
+    recipe = dict(DEFAULT_RECIPE)
+    if optimizer is UNSET and batch_size is UNSET:
+        recipe.update(getattr(model, "recommended_fit", {}))
+    return (recipe["optimizer"] if optimizer is UNSET else optimizer,
+            recipe["batch_size"] if batch_size is UNSET else batch_size,
+            recipe["epochs"] if epochs is UNSET else epochs)
+
+
+def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: int | None = UNSET,
+        lr: float = 3e-3, optimizer: str = UNSET, weight_decay: float = 0.0,
         schedule: str = "onecycle", loss_fn: LossFn | None = None, x_val: torch.Tensor | None = None,
         device: torch.device | str | None = None, seed: int = 0, quiet: bool = False,
         desc: str | None = None, callback: Callable[[int, nn.Module], None] | None = None) -> History:
@@ -52,12 +78,19 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = 20, batch_size: int 
         given.
     x: (n, ...) the whole training set (images in [0, 1], or token ids); moved to ``device``
         (default ``aeutils.device()``) once.
-    epochs: passes over the data (for ``optimizer="lbfgs"``: L-BFGS steps of up to 20 iterations).
-    batch_size: mini-batch size; ``None`` (or >= n) means full batch, best for small data sets.
-    optimizer: ``"adam"`` (default) or ``"lbfgs"`` (full batch; exact and fast for linear models).
+    epochs: passes over the data (for ``optimizer="lbfgs"``: L-BFGS steps of up to 20 iterations);
+        default 20.
+    batch_size: mini-batch size; ``None`` (or >= n) means full batch, best for small data sets;
+        default 128.
+    optimizer: ``"adam"`` (default) or ``"lbfgs"`` (always full batch; exact and fast for linear
+        models).
+    When neither ``optimizer`` nor ``batch_size`` is given, a model's ``recommended_fit`` replaces
+    these defaults (see :func:`resolve_recipe`): ``fit(LinearAutoencoder(...), x)`` runs full-batch
+    L-BFGS, because mini-batch Adam leaves a linear autoencoder far from PCA's optimum.
     schedule: ``"onecycle"`` (warm-up then cosine decay, a robust default) or ``"constant"``.
     x_val: optional held-out data; its loss is logged each epoch (no gradients, eval mode).
     """
+    optimizer, batch_size, epochs = resolve_recipe(model, optimizer, batch_size, epochs)
     if epochs <= 0:
         raise ValueError(f"epochs must be positive, got {epochs}")
     if optimizer not in ("adam", "lbfgs"):

@@ -77,3 +77,21 @@ def test_reconstruction_error_of_a_model(digits):
     x = digits[0][:100]
     expected = float(((model(x).x_hat.detach() - x) ** 2).mean())
     assert metrics.reconstruction_error(model, x) == pytest.approx(expected, rel=1e-5)
+
+
+def test_logistic_regression_is_l1_on_every_supported_scikit_learn():
+    # before 1.8 an l1_ratio without penalty= is ignored (silently L2); from 1.8 penalty= warns
+    assert metrics.penalty_arguments("l1", "1.3.2") == {"penalty": "l1"}
+    assert metrics.penalty_arguments("l2", "1.7.0") == {"penalty": "l2"}
+    assert metrics.penalty_arguments("l1", "1.8.0") == {"l1_ratio": 1.0}
+    assert metrics.penalty_arguments("l2", "2.0") == {"l1_ratio": 0.0}
+    with pytest.raises(ValueError, match="'l1' or 'l2'"):
+        metrics.penalty_arguments("elasticnet")
+    x = np.random.default_rng(0).random((200, 20))
+    y = (x[:, 0] > 0.5).astype(int)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                    # no FutureWarning on this install
+        l1 = metrics.logistic_regression("l1", C=0.1, max_iter=2000).fit(x, y)
+        l2 = metrics.logistic_regression("l2", C=0.1, max_iter=2000).fit(x, y)
+    assert np.mean(l1.coef_ == 0) > 0.5 and np.mean(l2.coef_ == 0) == 0

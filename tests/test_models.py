@@ -143,3 +143,37 @@ def test_masked_loss_equals_masked_token_loss_on_the_same_corruption():
     again = noise.bert_mask(tokens, 2, 30, 0.15, torch.Generator().manual_seed(3), 4)
     expected = losses.masked_token_loss(model(again.tokens).x_hat, again.targets, again.mask)
     assert float(value.detach()) == pytest.approx(float(expected.detach()), rel=1e-5)
+
+
+def test_denoising_wrapper_clips_by_default_and_can_train_on_additive_noise():
+    inner = models.MLPAutoencoder(64, 4, hidden=(16,))
+    x = torch.rand(200, 64)
+    default = models.DenoisingAutoencoder(inner, "gaussian", 0.5, torch.Generator().manual_seed(0))
+    additive = models.DenoisingAutoencoder(inner, "gaussian", 0.5, torch.Generator().manual_seed(0),
+                                           clip=False)
+    assert default.clip is True and additive.clip is False
+    seen_default, seen_additive = default.corrupt(x), additive.corrupt(x)
+    assert 0 <= seen_default.min() and seen_default.max() <= 1
+    assert seen_additive.min() < -0.5 and seen_additive.max() > 1.5
+    assert torch.allclose(seen_additive - x, 0.5 * torch.randn(200, 64,
+                          generator=torch.Generator().manual_seed(0)), atol=1e-6)  # x + N(0, 0.5^2)
+
+
+def test_vae_is_deterministic_in_eval_mode_and_its_elbo_still_samples():
+    from aeutils import metrics, train
+
+    torch.manual_seed(0)
+    vae = models.VAE(64, latent_size=2, hidden=(16,))
+    with torch.no_grad():
+        vae.encoder[-1].bias[2:].fill_(1.0)  # a wide posterior (sigma = e^0.5): sampling shows
+    x = torch.rand(20, 64)
+    vae.eval()
+    first, second = train.reconstruct(vae, x), train.reconstruct(vae, x)
+    assert torch.equal(first, second)
+    assert torch.allclose(first, vae.decode(vae.encode(x)))        # eval decodes z = mu
+    assert metrics.reconstruction_error(vae, x) == metrics.reconstruction_error(vae, x)
+    with torch.no_grad():
+        assert not torch.equal(vae.elbo(x), vae.elbo(x))              # the ELBO samples in any mode
+        assert not torch.equal(vae(x, sample=True).h, vae(x).h)
+        vae.train()
+        assert not torch.equal(vae(x).h, vae(x).h)                    # training samples z

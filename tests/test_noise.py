@@ -77,3 +77,14 @@ def test_bert_mask_never_selects_special_tokens_and_checks_arguments():
         noise.bert_mask(tokens.float(), 2, 100)
     with pytest.raises(ValueError, match="below"):
         noise.bert_mask(tokens, 200, 100)
+
+
+def test_corrupt_can_keep_gaussian_noise_additive():
+    x = torch.rand(50, 1, 8, 8)
+    clipped = noise.corrupt(x, "gaussian", 0.5, torch.Generator().manual_seed(0))
+    additive = noise.corrupt(x, "gaussian", 0.5, torch.Generator().manual_seed(0), clip=False)
+    assert clipped.min() >= 0 and clipped.max() <= 1
+    assert additive.min() < -0.5 and additive.max() > 1.5          # really unclipped
+    assert torch.equal(additive.clamp(0, 1), clipped)               # same draw, only the clip differs
+    masked = noise.corrupt(x, "masking", 0.5, torch.Generator().manual_seed(0), clip=False)
+    assert masked.min() >= 0 and masked.max() <= 1

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import aeutils
-from aeutils import data, losses, metrics, models, noise, train
+from aeutils import data, losses, metrics, models, noise, train, wiener
 
 
 def _linear_ae(x, k, l2=0.0, steps=50):
@@ -152,3 +152,49 @@ def test_masked_token_model_beats_the_frequency_baseline():
     counts[: tok.num_special] = 0
     baseline = float((masked.targets[masked.mask] == int(counts.argmax())).float().mean())
     assert accuracy > 2 * baseline and accuracy > baseline + 0.08, (accuracy, baseline)
+
+
+# ---- issue 12, engineer L1: library science the lectures rely on ----------------------------------
+
+def test_plain_fit_of_a_linear_autoencoder_reaches_pca(digits):
+    # before issue 12, fit's defaults (Adam, batch 128, 20 epochs) left it at 1.8x (k=4) and
+    # 2.9x (k=16) PCA's error; the model's recommended_fit (full-batch L-BFGS) is now the default
+    x = digits[0]
+    model = models.LinearAutoencoder((1, 8, 8), 4)
+    train.fit(model, x, quiet=True, device="cpu")
+    pca = metrics.pca(x, 4)
+    assert metrics.reconstruction_error(model, x) <= 1.01 * pca.error
+    assert metrics.principal_angles(model.decoder_basis(), pca.components.T).max() < 2.0
+    adam = models.LinearAutoencoder((1, 8, 8), 4)
+    train.fit(adam, x, optimizer="adam", quiet=True, device="cpu")   # the old default, for contrast
+    assert metrics.reconstruction_error(adam, x) > 1.3 * pca.error
+
+
+def test_wiener_filter_closed_form_matches_its_own_measured_error():
+    # on Gaussian data with a known covariance the filter's expected error is what we measure
+    gen = torch.Generator().manual_seed(0)
+    scales = torch.linspace(0.05, 1.0, 16)
+    clean = 0.5 + torch.randn(20000, 16, generator=gen) * scales
+    filt = wiener.wiener_filter(clean, 0.3)
+    noisy = clean + 0.3 * torch.randn(clean.shape, generator=gen)
+    measured = float(((filt.apply(noisy) - clean) ** 2).mean())
+    assert measured == pytest.approx(filt.expected_mse, rel=0.03)
+    expected = float((0.09 * scales**2 / (scales**2 + 0.09)).mean())   # sum of per-axis MMSEs
+    assert filt.expected_mse == pytest.approx(expected, rel=0.03)
+    with pytest.raises(ValueError, match="sigma"):
+        wiener.wiener_filter(clean, 0.0)
+
+
+def test_linear_denoising_autoencoder_on_unclipped_noise_reaches_the_wiener_error(mnist_split):
+    # lecture 04, section 2b, at its settings: within 5% of S (S + sigma^2 I)^-1's held-out error
+    x_train, x_test, _, _ = mnist_split
+    sigma = 0.4
+    x_additive = noise.gaussian(x_test, sigma, torch.Generator().manual_seed(1), clip=False)
+    wiener_err = float(((wiener.wiener_filter(x_train, sigma).apply(x_additive) - x_test) ** 2).mean())
+    aeutils.seed_everything(0)
+    linear_dae = models.DenoisingAutoencoder(models.LinearAutoencoder((1, 28, 28), 784), "gaussian",
+                                             sigma, generator=torch.Generator().manual_seed(0),
+                                             clip=False)
+    train.fit(linear_dae, x_train, epochs=20, batch_size=256, lr=3e-3, device="cpu", quiet=True)
+    linear_err = float(((train.reconstruct(linear_dae, x_additive) - x_test) ** 2).mean())
+    assert linear_err < 1.05 * wiener_err

@@ -70,3 +70,13 @@ def test_encode_and_reconstruct_whole_sets_in_batches(digits):
     assert torch.allclose(codes, model.encode(x), atol=1e-6)
     recon = train.reconstruct(model, x, batch_size=128)
     assert recon.shape == x.shape and torch.allclose(recon, model(x).x_hat, atol=1e-6)
+
+
+def test_a_linear_autoencoder_names_its_recipe_and_plain_fit_uses_it(digits):
+    model = models.LinearAutoencoder((1, 8, 8), 4)
+    assert train.resolve_recipe(model, train.UNSET, train.UNSET, train.UNSET) == ("lbfgs", None, 20)
+    # what the caller passes wins, and passing a batch size means "mini-batches, not the recipe"
+    assert train.resolve_recipe(model, train.UNSET, 40, train.UNSET) == ("adam", 40, 20)
+    assert train.resolve_recipe(model, "adam", train.UNSET, 5) == ("adam", 128, 5)
+    mlp = models.MLPAutoencoder(64, 4, hidden=(16,))
+    assert train.resolve_recipe(mlp, train.UNSET, train.UNSET, train.UNSET) == ("adam", 128, 20)

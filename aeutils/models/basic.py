@@ -25,7 +25,13 @@ class LinearAutoencoder(Autoencoder):
     need not return the directions themselves. A small L2 penalty ``l2 * (|W1|^2 + |W2|^2)`` breaks
     that symmetry down to rotations of the code, and the decoder's left singular vectors become the
 principal directions (Kunin et al., 2019): see :meth:`principal_directions`.
+
+    Its training recipe is full-batch L-BFGS (``recommended_fit``, used by ``train.fit(model, x)``
+    when no optimizer or batch size is given): after its default 20 epochs, mini-batch Adam leaves
+    it far above PCA's error, while 20 L-BFGS steps reach it.
     """
+
+    recommended_fit = {"optimizer": "lbfgs", "batch_size": None, "epochs": 20}
 
     def __init__(self, input_shape: int | tuple[int, ...], code_size: int, l2: float = 0.0):
         super().__init__(input_shape, code_size)

@@ -25,6 +25,9 @@ class VAE(nn.Module):
 
     ``loss(x) = -elbo(x).mean()`` in nats per image. ``encode(x)`` returns ``mu`` (the
     deterministic code for downstream use); ``decode(z)`` returns pixel probabilities.
+    ``forward`` samples ``z`` in training mode and uses ``z = mu`` in eval mode, so reconstructions
+    and errors of a trained VAE are deterministic like every other course model; ``elbo`` always
+    samples (it is an expectation over ``q(z|x)``).
     """
 
     def __init__(self, input_shape: int | tuple[int, ...] = (1, 28, 28), latent_size: int = 2,
@@ -63,15 +66,20 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decode_logits(z))
 
-    def forward(self, x: torch.Tensor) -> VAEOutput:
+    def forward(self, x: torch.Tensor, sample: bool | None = None,
+                generator: torch.Generator | None = None) -> VAEOutput:
+        """x: (batch, *input_shape). ``sample``: draw ``z ~ q(z|x)`` (default: only in training
+        mode) or use ``z = mu``."""
         mu, logvar = self.posterior(x)
-        z = self.reparameterize(mu, logvar)
+        if sample is None:
+            sample = self.training
+        z = self.reparameterize(mu, logvar, generator) if sample else mu
         logits = self.decode_logits(z).reshape(x.shape)
         return VAEOutput(z, torch.sigmoid(logits), mu, logvar, logits)
 
-    def elbo(self, x: torch.Tensor) -> torch.Tensor:
-        """One-sample ELBO estimate per image, in nats: ``(batch,)``."""
-        out = self(x)
+    def elbo(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """One-sample ELBO estimate per image, in nats: ``(batch,)`` (samples in any mode)."""
+        out = self(x, sample=True, generator=generator)
         return losses.elbo(out.logits, x, out.mu, out.logvar)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:

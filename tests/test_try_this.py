@@ -1,0 +1,403 @@
+"""The numbers in the "Try this" answers of lectures 00-07 (except 05), measured again.
+
+Each test runs one prompt's experiment with aeutils at the lecture's settings and seeds, and
+compares what it measures with the bold numbers of the notebook's answer (``tests/answers.py``),
+so the answers cannot drift from the code. Models several answers share are trained once per
+module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from answers import answer_numbers
+
+import aeutils
+from aeutils import data, filters, metrics, models, noise, train
+
+LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+
+
+def check(lecture: str, key: str, measured: list[float], rel: float = 0.1,
+          abs_: float | list[float] = 0.0):
+    """Assert the answer ``key`` of ``lecture`` states ``measured``, within the tolerance.
+
+    ``abs_`` may give one absolute tolerance per number (e.g. a few units for counts).
+    """
+    print(f"{lecture} {key}: measured {[round(float(v), 5) for v in measured]}")
+    written = answer_numbers(LECTURES / f"{lecture}.ipynb", key)
+    assert len(written) == len(measured), f"{key}: the answer states {written}, measured {measured}"
+    tolerances = abs_ if isinstance(abs_, list) else [abs_] * len(measured)
+    for w, m, tol in zip(written, measured, tolerances):
+        assert m == pytest.approx(w, rel=rel, abs=tol), f"{key}: answer says {w}, measured {m}"
+
+
+def _seeded(make):
+    aeutils.seed_everything(0)
+    return make()
+
+
+OWN_LECTURES = ["00_recipe", "01_bottleneck", "02_control", "03_sparse", "04_denoising", "06_vae",
+                "07_summary"]
+
+
+@pytest.mark.parametrize("lecture", OWN_LECTURES)
+def test_every_prompt_has_an_answer_and_every_number_a_test(lecture: str):
+    import json
+    import re
+
+    cells = json.loads((LECTURES / f"{lecture}.ipynb").read_text(encoding="utf-8"))["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    start = next(i for i, t in enumerate(texts) if re.search(r"^## Try this", t, re.M))
+    prompts = sum(len(re.findall(r"(?m)^\d+\. ", t)) for t in texts[start:] if "<!-- answer" not in t)
+    keys = [m for t in texts[start:] for m in re.findall(r"<!-- answer: ([\w-]+) -->", t)]
+    assert len(keys) == prompts == len(set(keys)), f"{lecture}: {prompts} prompts, answers {keys}"
+    source = Path(__file__).read_text(encoding="utf-8")
+    for key in keys:
+        if answer_numbers(LECTURES / f"{lecture}.ipynb", key):
+            assert f'"{key}"' in source, f"{lecture}: answer {key} states numbers but has no test"
+
+
+# ---- 00_recipe ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def recipe(digits):
+    x = digits[0]
+    n, pixels = len(x), x[0].numel()
+    g = torch.Generator().manual_seed(0)
+    order = torch.stack([torch.randperm(n, generator=g) for _ in range(pixels)], dim=1)
+    noise_images = torch.gather(x.reshape(n, pixels), 0, order).reshape_as(x)
+    trained = {}
+    for k in (8, 16, 60, 64, 128):
+        trained[k] = _seeded(lambda k=k: models.LinearAutoencoder((1, 8, 8), code_size=k))
+        train.fit(trained[k], x, optimizer="lbfgs", batch_size=None, epochs=15, device="cpu",
+                  quiet=True)
+    return x, noise_images, trained
+
+
+def test_00_uniform_noise(recipe):
+    x, _, trained = recipe
+    uniform = torch.rand(x.shape, generator=torch.Generator().manual_seed(0))
+    wide = trained[128]
+    err = (train.reconstruct(wide, uniform) - uniform).pow(2).reshape(len(x), -1)
+    blank = x.reshape(len(x), -1).std(0) == 0
+    check("00_recipe", "00-uniform-noise",
+          [float(err.mean()), int(blank.sum()), float(err[:, blank].mean()), float(err[:, ~blank].mean())],
+          rel=0.1)
+
+
+def test_00_nonlinear_bottleneck(recipe):
+    x, noise_images, trained = recipe
+    mlp = _seeded(lambda: models.MLPAutoencoder((1, 8, 8), 8))
+    train.fit(mlp, x, epochs=100, batch_size=None, device="cpu", quiet=True)
+    ratio = {name: metrics.reconstruction_error(m, noise_images) / metrics.reconstruction_error(m, x)
+             for name, m in [("linear", trained[8]), ("mlp", mlp)]}
+    check("00_recipe", "00-nonlinear", [metrics.reconstruction_error(mlp, x), ratio["mlp"],
+                                        ratio["linear"]], rel=0.15)
+
+
+def test_00_code_size_64_and_60(recipe):
+    x, noise_images, trained = recipe
+    measured = []
+    for k in (64, 60):
+        measured += [metrics.reconstruction_error(trained[k], x),
+                     metrics.reconstruction_error(trained[k], noise_images)]
+    check("00_recipe", "00-code-64", measured, rel=0.25, abs_=3e-5)
+
+
+def test_00_where_to_stop(recipe):
+    x, noise_images, trained = recipe
+    err = metrics.reconstruction_error(trained[16], x)
+    kept = 1 - err / float(x.var(0).mean())          # share of the pixel variance it rebuilds
+    gap = metrics.reconstruction_error(trained[16], noise_images) - err
+    check("00_recipe", "00-where-to-stop", [16, err, 100 * kept, gap], rel=0.1)
+
+
+# ---- 01_bottleneck --------------------------------------------------------------------------------
+
+def test_01_strong_l2(digits):
+    x = digits[0]
+    pca4 = metrics.pca(x, 4)
+    errors, alignment, singular = [], [], []
+    for l2 in (0.0, 1e-1):
+        model = _seeded(lambda l2=l2: models.LinearAutoencoder((1, 8, 8), code_size=4, l2=l2))
+        train.fit(model, x, optimizer="lbfgs", batch_size=None, epochs=20, device="cpu", quiet=True)
+        errors.append(metrics.reconstruction_error(model, x))
+        alignment.append(metrics.direction_alignment(model.principal_directions(),
+                                                     pca4.components).min())
+        singular.append(torch.linalg.svdvals(model.decoder_basis()).max())
+    assert singular[1] < 1e-3                      # the answer's "the decoder is switched off"
+    check("01_bottleneck", "01-strong-l2", [errors[1], float(x.var(0).mean()), errors[0],
+                                            alignment[1]], rel=0.05)
+
+
+def test_01_adam_at_k16(digits):
+    x = digits[0]
+    pca16 = metrics.pca(x, 16)
+    lae = _seeded(lambda: models.LinearAutoencoder((1, 8, 8), code_size=16))
+    train.fit(lae, x, optimizer="adam", epochs=300, device="cpu", quiet=True)
+    ratio = metrics.reconstruction_error(lae, x) / pca16.error
+    angle = metrics.principal_angles(lae.decoder_basis(), pca16.components.T).max()
+    spectrum = metrics.pca(x, 17).explained_variance
+    check("01_bottleneck", "01-adam-k16", [ratio, angle, spectrum[15] / spectrum[16]], rel=0.1)
+
+
+@pytest.fixture(scope="module")
+def mnist_bottleneck(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+
+    def mlp(code_size, hidden=(256,), epochs=15):
+        model = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=code_size,
+                                                      hidden=hidden))
+        train.fit(model, x_train, epochs=epochs, batch_size=128, lr=3e-3, device="cpu",
+                  quiet=True)
+        return model
+
+    return mnist_split, mlp
+
+
+def test_01_three_epochs(mnist_bottleneck):
+    (x_train, x_test, _, _), mlp = mnist_bottleneck
+    short = metrics.reconstruction_error(mlp(16, epochs=3), x_test)
+    pca = metrics.pca(x_train, 16, x_test).error
+    check("01_bottleneck", "01-three-epochs", [short, pca, short / pca], rel=0.1)
+
+
+def test_01_deeper_2d_code(mnist_bottleneck):
+    (x_train, x_test, y_train, y_test), mlp = mnist_bottleneck
+    measured = []
+    for hidden in ((256,), (256, 64)):
+        model = mlp(2, hidden=hidden)
+        measured += [metrics.reconstruction_error(model, x_test),
+                     metrics.linear_probe(train.encode(model, x_train), y_train,
+                                          train.encode(model, x_test), y_test, max_iter=300)]
+    check("01_bottleneck", "01-deeper-2d", measured, rel=0.1)
+
+
+# ---- 03_sparse ------------------------------------------------------------------------------------
+
+def test_03_large_lambda():
+    wanted, lam = torch.tensor([0.02, 0.1, 0.5, 2.0]), 0.6
+    u = wanted.clone().requires_grad_(True)              # the lecture's settle(), with lam = 0.6
+    opt = torch.optim.SGD([u], lr=0.1)
+    for _ in range(300):
+        h = torch.relu(u)
+        loss = 0.5 * (h - wanted).pow(2).sum() + lam * h.abs().sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    h_l1 = torch.relu(u).detach()
+    check("03_sparse", "03-large-lambda", [int((h_l1 > 0).sum()), float(h_l1[3])], rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def sparse_digits(digits):
+    x, y = digits
+    x_train, x_test, y_train, y_test = data.train_test_split(x, y)
+
+    def sae(code=256, **kwargs):
+        model = _seeded(lambda: models.SparseAutoencoder((1, 8, 8), code, **kwargs))
+        train.fit(model, x_train, epochs=40, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+        stats = metrics.sparsity_stats(train.encode(model, x_test))
+        return metrics.reconstruction_error(model, x_test), stats
+
+    return (x_train, x_test, y_train, y_test), sae
+
+
+def test_03_topk_k(sparse_digits):
+    _, sae = sparse_digits
+    measured = []
+    for k in (4, 16, 64):
+        mse, stats = sae(sparsity="topk", k=k)
+        measured += [mse, stats.dead_units]
+    check("03_sparse", "03-topk-k", measured, rel=0.15, abs_=[0, 5] * 3)
+
+
+def test_03_lifetime_fraction(sparse_digits):
+    _, sae = sparse_digits
+    measured = []
+    for fraction in (0.01, 0.05):
+        mse, stats = sae(sparsity="lifetime", fraction=fraction)
+        measured += [mse, stats.mean_l0, stats.dead_units]
+    check("03_sparse", "03-lifetime-fraction", measured, rel=0.15, abs_=[0, 0, 5] * 2)
+
+
+def test_03_undercomplete(sparse_digits):
+    _, sae = sparse_digits
+    none32, _ = sae(code=32, sparsity="none")
+    none256, _ = sae(code=256, sparsity="none")
+    l1_32, stats = sae(code=32, sparsity="l1", weight=1e-2)
+    check("03_sparse", "03-undercomplete", [none32, none256, l1_32, stats.mean_l0], rel=0.15)
+
+
+def test_03_smaller_c(sparse_digits):
+    (x_train, x_test, y_train, y_test), _ = sparse_digits
+    flat_train, flat_test = x_train.flatten(1).numpy(), x_test.flatten(1).numpy()
+    measured = []
+    for c in (0.1, 0.02):
+        clf = metrics.logistic_regression("l1", C=c, max_iter=3000, tol=1e-3)
+        clf.fit(flat_train, y_train.numpy())
+        measured += [float((clf.coef_ != 0).sum(1).mean()), clf.score(flat_test, y_test.numpy())]
+    check("03_sparse", "03-smaller-c", measured, rel=0.1)
+
+
+def test_03_unwhitened_patches():
+    raw = data.natural_patches(20000, size=8)
+    patches = torch.as_tensor(data.zca_whiten(raw.flatten(1).numpy(), epsilon=0.1)).reshape(raw.shape)
+    localization = []
+    for images in (raw, patches):
+        model = _seeded(lambda: models.SparseAutoencoder((1, 8, 8), 128, sparsity="l1", weight=3e-2))
+        train.fit(model, images, epochs=30, batch_size=256, lr=3e-3, device="cpu", quiet=True)
+        localization.append(filters.energy_concentration(model.dictionary().T, top=8).mean())
+    check("03_sparse", "03-unwhitened", localization, rel=0.1)
+
+
+# ---- 04_denoising ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def denoisers(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+    fitted = {}
+
+    def model(kind=None, level=0.0, code_size=64):
+        key = (kind, level, code_size)
+        if key not in fitted:
+            net = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=code_size,
+                                                        hidden=(256,)))
+            if kind is not None:
+                net = models.DenoisingAutoencoder(net, kind, level,
+                                                  generator=torch.Generator().manual_seed(0))
+            train.fit(net, x_train, epochs=15, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+            fitted[key] = net
+        return fitted[key]
+
+    x_noisy = noise.gaussian(x_test, 0.4, torch.Generator().manual_seed(1))
+    return mnist_split, x_noisy, model
+
+
+def _psnr(model, noisy, clean):
+    return metrics.psnr(train.reconstruct(model, noisy), clean)
+
+
+def test_04_salt_and_pepper(denoisers):
+    (_, x_test, _, _), x_noisy, model = denoisers
+    sp = model("salt_and_pepper", 0.2)
+    tests = {"gaussian 0.4": x_noisy,
+             "masking 0.5": noise.masking(x_test, 0.5, torch.Generator().manual_seed(1)),
+             "clean": x_test,
+             "salt and pepper 0.2": noise.salt_and_pepper(x_test, 0.2,
+                                                          torch.Generator().manual_seed(1))}
+    measured = [_psnr(sp, xt, x_test) for xt in tests.values()]
+    measured.insert(3, metrics.psnr(tests["salt and pepper 0.2"], x_test))   # input, then output
+    check("04_denoising", "04-salt-and-pepper", measured, rel=0.05)
+
+
+def test_04_weak_noise(denoisers):
+    (_, x_test, _, _), _, model = denoisers
+    weak = noise.gaussian(x_test, 0.1, torch.Generator().manual_seed(1))
+    dae = model("gaussian", 0.4)
+    check("04_denoising", "04-weak-noise", [metrics.psnr(weak, x_test), _psnr(dae, weak, x_test),
+                                            _psnr(model(), weak, x_test)], rel=0.05)
+
+
+def test_04_narrow_plain(denoisers):
+    (_, x_test, _, _), x_noisy, model = denoisers
+    measured = [metrics.psnr(x_noisy, x_test)]
+    for code_size in (64, 16):
+        measured += [_psnr(model(code_size=code_size), x_noisy, x_test),
+                     _psnr(model(code_size=code_size), x_test, x_test)]
+    check("04_denoising", "04-narrow-plain", measured, rel=0.05)
+
+
+def test_04_knn_probe(denoisers):
+    (x_train, x_test, y_train, y_test), _, model = denoisers
+    from sklearn.neighbors import KNeighborsClassifier
+
+    dae = model("gaussian", 0.7)
+    codes = train.encode(dae, x_train).numpy(), train.encode(dae, x_test).numpy()
+    pixels = x_train.flatten(1).numpy(), x_test.flatten(1).numpy()
+    measured = []
+    for train_x, test_x in (codes, pixels):
+        knn = KNeighborsClassifier().fit(train_x, y_train.numpy())
+        measured.append(knn.score(test_x, y_test.numpy()))
+    measured.append(metrics.linear_probe(torch.as_tensor(codes[0]), y_train,
+                                         torch.as_tensor(codes[1]), y_test))
+    check("04_denoising", "04-knn", measured, rel=0.03)
+
+
+# ---- 06_vae ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def binarized(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+    return (x_train > 0.5).float(), (x_test > 0.5).float(), y_train, y_test
+
+
+@pytest.fixture(scope="module")
+def vaes(binarized):
+    fitted = {}
+
+    def vae(beta=1.0, epochs=30):
+        if (beta, epochs) not in fitted:
+            fitted[beta, epochs] = _beta_vae(binarized[0], beta, epochs)
+        return fitted[beta, epochs]
+
+    return vae
+
+
+def _held_out_elbo(model, images, repeats=5):
+    model.eval()
+    aeutils.seed_everything(1)
+    with torch.no_grad():
+        return float(torch.stack([model.elbo(images) for _ in range(repeats)]).mean())
+
+
+def _beta_vae(x_train, beta, epochs=30):
+    from aeutils import losses
+
+    def loss_fn(model, batch):
+        out = model(batch)
+        recon = losses.bernoulli_log_likelihood(out.logits, batch)
+        return (-recon + beta * losses.gaussian_kl(out.mu, out.logvar)).mean()
+
+    vae = _seeded(lambda: models.VAE((1, 28, 28), latent_size=16, hidden=(256,)))
+    train.fit(vae, x_train, epochs=epochs, batch_size=128, lr=3e-3, device="cpu", quiet=True,
+              loss_fn=None if beta == 1 else loss_fn)
+    return vae
+
+
+def _terms(model, images):
+    from aeutils import losses
+
+    model.eval()
+    aeutils.seed_everything(1)
+    with torch.no_grad():
+        out = model(images, sample=True)
+        return (float(losses.bernoulli_log_likelihood(out.logits, images).mean()),
+                float(losses.gaussian_kl(out.mu, out.logvar).mean()))
+
+
+def test_06_short_training(binarized, vaes):
+    x_train, x_test, _, _ = binarized
+    from aeutils import losses
+
+    pixel_p = x_train.mean(0, keepdim=True).clamp(1e-3, 1 - 1e-3)
+    baseline = float(losses.bernoulli_log_likelihood(torch.logit(pixel_p).expand_as(x_test),
+                                                     x_test).mean())
+    short = _held_out_elbo(vaes(epochs=5), x_test)
+    full = _held_out_elbo(vaes(), x_test)
+    check("06_vae", "06-five-epochs", [short, full, baseline,
+                                       100 * (short - baseline) / (full - baseline)], rel=0.03)
+
+
+def test_06_beta(binarized, vaes):
+    x_test = binarized[1]
+    recon1, kl1 = _terms(vaes(1.0), x_test)
+    recon4, kl4 = _terms(vaes(4.0), x_test)
+    check("06_vae", "06-beta", [recon1, kl1, kl4, recon4], rel=0.1)
+
+
+def test_06_beta_zero(binarized, vaes):
+    check("06_vae", "06-beta-zero", list(_terms(vaes(0.0), binarized[1])), rel=0.1)
