@@ -88,10 +88,21 @@ def trained_masked_model(prose: ProseData | None = None, device: torch.device | 
     train.fit(model, prose.train_blocks, **FIT, device=where, quiet=quiet,
               desc="masked-token model (lecture 05)")
     if cache:
-        partial = path.with_suffix(".tmp")
-        torch.save(model.state_dict(), partial)
-        partial.replace(path)  # never leave a half-written cache behind
+        remember(model, prose)
     return model.eval()
+
+
+def remember(model: models.MaskedTokenDenoiser, prose: ProseData) -> None:
+    """Cache ``model`` as the result of :func:`trained_masked_model` for ``prose``.
+
+    Only for a model built by ``masked_model(prose)`` after ``seed_everything(SEED)`` and trained
+    with ``train.fit(model, prose.train_blocks, **FIT)`` (lecture 05 does exactly that), so that a
+    later notebook loads it instead of training the same model again.
+    """
+    path = data.cache_dir() / f"masked_model_{_cache_key(prose)}.pt"
+    partial = path.with_suffix(".tmp")
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, partial)
+    partial.replace(path)  # never leave a half-written cache behind
 
 
 @torch.no_grad()

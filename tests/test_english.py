@@ -87,3 +87,16 @@ def test_hidden_states_and_top_contexts():
     assert shown == [(2.0, "cat [sat] on"), (1.0, "[a] cat")]
     with pytest.raises(ValueError, match="one per token"):
         english.top_contexts(activations[:5], blocks, tok)
+
+
+def test_remember_stores_what_trained_masked_model_then_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(english, "FIT", dict(epochs=1, batch_size=256, lr=1e-2))
+    full = english.prose_data()
+    prose = english.ProseData(full.tokenizer, full.train_blocks[:64], full.test_blocks[:8])
+    model = english.masked_model(prose)
+    with torch.no_grad():
+        model.head.bias.fill_(0.5)                        # anything that training would not give
+    english.remember(model, prose)
+    loaded = english.trained_masked_model(prose, device="cpu")
+    assert torch.equal(loaded.head.bias, model.head.bias)
