@@ -157,7 +157,7 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     pre_activation: (batch, n_latents) encoder outputs before the ReLU; residual: (batch, D) what
     the live latents failed to reconstruct, ``x - x_hat`` (pass it detached); dictionary:
     (D, n_latents) decoder columns; dead: (n_latents,) bool; k: how many dead latents may fire
-    per sample (at most the number of dead ones). The ``k`` largest ReLU'd activations among the
+    per sample (1..n_latents; the loss is 0 when none is dead). The ``k`` largest ReLU'd activations among the
     dead latents reconstruct the residual (no decoder bias); returns its mean squared error, so a
     dead latent gets a gradient that points it at what the others miss.
     """
@@ -166,9 +166,8 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     if dead.dtype != torch.bool or dead.shape != pre_activation.shape[1:]:
         raise ValueError(f"dead must be a bool mask of shape ({pre_activation.shape[1]},), got "
                          f"{dead.dtype} {tuple(dead.shape)}")
-    n_dead = int(dead.sum())
-    if n_dead == 0:
-        return pre_activation.sum() * 0.0
+    # live latents are zeroed, so when fewer than k are dead the extra picks are zeros; no count
+    # of the dead is read back to the host (no sync per batch on a GPU)
     codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
-    sparse = topk(codes, min(k, n_dead))
-    return mse(F.linear(sparse, dictionary), residual)
+    sparse = topk(codes, k)
+    return mse(F.linear(sparse, dictionary), residual) * dead.any()

@@ -83,9 +83,9 @@ class SparseAutoencoder(Autoencoder):
 
     @torch.no_grad()
     def _track_activity(self, h: torch.Tensor) -> None:
-        fired = (h > 0).any(dim=0)
-        self.samples_since_active += len(h)
-        self.samples_since_active[fired] = 0
+        # no boolean indexing: no host sync per batch on a GPU, and it runs on meta tensors too
+        silent = (h <= 0).all(dim=0)
+        self.samples_since_active.add_(len(h)).mul_(silent)
 
     def dead_latents(self) -> torch.Tensor:
         """``(code_size,)`` bool: latents that did not fire in the last ``dead_after`` training
@@ -136,8 +136,8 @@ class SparseAutoencoder(Autoencoder):
             self._track_activity(h)
         x_hat = self.decode_flat(h)
         reconstruction = losses.mse(x_hat, x_flat)
-        dead = self.dead_latents()
-        if self.aux_weight == 0 or not bool(dead.any()):
+        if self.aux_weight == 0:
             return reconstruction
+        dead = self.dead_latents()
         return reconstruction + self.aux_weight * losses.aux_topk_loss(
             a, x_flat - x_hat.detach(), self.dictionary(), dead, self.aux_k)
