@@ -283,7 +283,8 @@ def prose_paragraphs(text: str, min_tokens: int = 8, min_word_share: float = 0.6
         if _UNDERLINE.fullmatch(lines[-1].strip()):
             continue
         tokens = _PROSE_TOKEN.findall(paragraph)
-        if len(tokens) < min_tokens or sum(t.isalpha() for t in tokens) < min_word_share * len(tokens):
+        words = sum(t.isalpha() for t in tokens)
+        if len(tokens) < min_tokens or words < min_word_share * len(tokens):
             continue
         kept.append(" ".join(line.strip() for line in lines))
     return kept

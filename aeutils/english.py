@@ -20,8 +20,8 @@ from aeutils.runtime import device as default_device
 from aeutils.runtime import seed_everything
 
 # The model: a 2-layer transformer of width 64 whose input also mixes each token with its two
-# neighbours on each side (a width-5 convolution), and whose output layer reuses the input embedding (as BERT
-# does). Both let it learn word statistics from 37k tokens in seconds.
+# neighbours on each side (a width-5 convolution), and whose output layer reuses the input
+# embedding (as BERT does). Both let it learn word statistics from 37k tokens in seconds.
 MODEL = dict(dim=64, heads=4, layers=2, neighbour_kernel=5, tie_embeddings=True)
 FIT = dict(epochs=30, batch_size=64, lr=4e-2)
 BLOCK_LEN, MAX_VOCAB, SEED = 32, 1000, 0
@@ -113,7 +113,8 @@ def hidden_states(model: models.MaskedTokenDenoiser, blocks: torch.Tensor,
     was_training = model.training
     model.eval()
     where = next(model.parameters()).device
-    parts = [model.encode(blocks[i:i + batch_size].to(where)) for i in range(0, len(blocks), batch_size)]
+    parts = [model.encode(blocks[i:i + batch_size].to(where))
+             for i in range(0, len(blocks), batch_size)]
     model.train(was_training)
     return torch.cat(parts).reshape(-1, model.dim).to(blocks.device)
 

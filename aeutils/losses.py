@@ -157,9 +157,9 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     pre_activation: (batch, n_latents) encoder outputs before the ReLU; residual: (batch, D) what
     the live latents failed to reconstruct, ``x - x_hat`` (pass it detached); dictionary:
     (D, n_latents) decoder columns; dead: (n_latents,) bool; k: how many dead latents may fire
-    per sample (1..n_latents; the loss is 0 when none is dead). The ``k`` largest ReLU'd activations among the
-    dead latents reconstruct the residual (no decoder bias); returns its mean squared error, so a
-    dead latent gets a gradient that points it at what the others miss.
+    per sample (1..n_latents). The ``k`` largest ReLU'd activations among the dead latents
+    reconstruct the residual (no decoder bias); returns its mean squared error (0 when none is
+    dead), so a dead latent gets a gradient that points it at what the others miss.
     """
     _codes(pre_activation)
     require_float(residual, "residual")

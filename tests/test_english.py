@@ -11,12 +11,14 @@ from aeutils import data, english, masking, models
 
 def test_prose_paragraphs_drop_code_grammar_and_headings():
     text = ("The assert statement\n********************\n\n"
-            "Assert statements are a convenient way to insert debugging\nassertions into a program.\n\n"
+            "Assert statements are a convenient way to insert debugging\n"
+            "assertions into a program.\n\n"
             "   assert_stmt ::= \"assert\" expression\n\n"
             "x = f(a[0], b[1]) + {c: d}\n\n"
             "Too short here.")
     kept = data.prose_paragraphs(text)
-    assert kept == ["Assert statements are a convenient way to insert debugging assertions into a program."]
+    assert kept == ["Assert statements are a convenient way to insert debugging assertions "
+                    "into a program."]
     with pytest.raises(ValueError, match="min_word_share"):
         data.prose_paragraphs(text, min_word_share=2.0)
 

@@ -1,5 +1,5 @@
 """Dead latents of top-k sparse autoencoders and the fixes of Gao et al. (2024): tracking, the
-auxiliary top-k loss, the encoder initialised as the decoder's transpose; and the feature explorer."""
+auxiliary top-k loss, the encoder initialised as the decoder's transpose; the feature explorer."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ class SparseAutoencoder(Autoencoder):
             if not isinstance(aux_k, int) or not 1 <= aux_k <= code_size:
                 raise ValueError(f"aux_k must be an int in 1..code_size={code_size}, got {aux_k!r}")
         if aux_weight < 0 or dead_after < 1:
-            raise ValueError(f"need aux_weight >= 0 and dead_after >= 1, got {aux_weight}, {dead_after}")
+            raise ValueError(f"need aux_weight >= 0 and dead_after >= 1, got {aux_weight}, "
+                             f"{dead_after}")
         self.aux_k, self.aux_weight, self.dead_after = aux_k, aux_weight, dead_after
         self.encoder = nn.Linear(self.input_dim, code_size)
         if tied_init:
