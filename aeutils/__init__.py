@@ -13,6 +13,8 @@ Each submodule is one idea of the lecture arc:
 - ``aeutils.control``  a small car-on-a-track environment and tabular Q-learning
 - ``aeutils.masking``  masked image patches, the image analogue of BERT's masked tokens
 - ``aeutils.grading``  helpers that assignment test cells call
+- ``aeutils.english``  lecture 05's masked-token model of English prose, trained once and cached
+- ``aeutils.superposition``  toy activations with known features, to check sparse autoencoders
 """
 
 import importlib
@@ -38,7 +40,7 @@ __version__ = "0.1.0"
 
 
 _SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "widgets", "grading",
-               "filters", "control", "masking")
+               "filters", "control", "masking", "english", "superposition")
 
 
 def __getattr__(name: str):

@@ -260,6 +260,43 @@ def text_corpus() -> str:
     return "\n\n".join(topics[key] for key in sorted(topics))
 
 
+_PROSE_TOKEN = re.compile(r"[A-Za-z]+|[0-9]+|[^\sA-Za-z0-9]")
+_UNDERLINE = re.compile(r"[*=\-~^]+")
+
+
+def prose_paragraphs(text: str, min_tokens: int = 8, min_word_share: float = 0.6) -> list[str]:
+    """The paragraphs of ``text`` that are English prose rather than code, grammar or headings.
+
+    A paragraph (text between blank lines) is kept when none of its lines is indented (indented
+    blocks are code examples and grammar rules), it is not a heading underlined with ``***`` or
+    ``===``, it has at least ``min_tokens`` tokens, and at least ``min_word_share`` of its tokens
+    are words (not digits, brackets, quotes or operators). Line breaks inside a paragraph become
+    spaces.
+    """
+    if not 0.0 <= min_word_share <= 1.0:
+        raise ValueError(f"min_word_share must be in [0, 1], got {min_word_share}")
+    kept = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = [line for line in paragraph.split("\n") if line.strip()]
+        if not lines or any(line[0] in " \t" for line in lines):
+            continue
+        if _UNDERLINE.fullmatch(lines[-1].strip()):
+            continue
+        tokens = _PROSE_TOKEN.findall(paragraph)
+        words = sum(t.isalpha() for t in tokens)
+        if len(tokens) < min_tokens or words < min_word_share * len(tokens):
+            continue
+        kept.append(" ".join(line.strip() for line in lines))
+    return kept
+
+
+def prose_corpus(min_word_share: float = 0.6) -> str:
+    """The English prose of :func:`text_corpus` (about 175k characters, 37k tokens): its code
+    examples, grammar rules and headings removed by :func:`prose_paragraphs`, paragraphs joined
+    by blank lines."""
+    return "\n\n".join(prose_paragraphs(text_corpus(), min_word_share=min_word_share))
+
+
 class Tokenizer:
     """A small word- or character-level tokenizer with BERT's special tokens.
 

@@ -149,3 +149,26 @@ def elbo(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.
     """
     require_unit_range(x, "x")
     return bernoulli_log_likelihood(logits, x) - gaussian_kl(mu, logvar)
+
+
+def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictionary: torch.Tensor,
+                  dead: torch.Tensor, k: int) -> torch.Tensor:
+    """The auxiliary loss on dead latents of a top-k sparse autoencoder (Gao et al., 2024).
+
+    pre_activation: (batch, n_latents) encoder outputs before the ReLU; residual: (batch, D) what
+    the live latents failed to reconstruct, ``x - x_hat`` (pass it detached); dictionary:
+    (D, n_latents) decoder columns; dead: (n_latents,) bool; k: how many dead latents may fire
+    per sample (1..n_latents). The ``k`` largest ReLU'd activations among the dead latents
+    reconstruct the residual (no decoder bias); returns its mean squared error (0 when none is
+    dead), so a dead latent gets a gradient that points it at what the others miss.
+    """
+    _codes(pre_activation)
+    require_float(residual, "residual")
+    if dead.dtype != torch.bool or dead.shape != pre_activation.shape[1:]:
+        raise ValueError(f"dead must be a bool mask of shape ({pre_activation.shape[1]},), got "
+                         f"{dead.dtype} {tuple(dead.shape)}")
+    # live latents are zeroed, so when fewer than k are dead the extra picks are zeros; no count
+    # of the dead is read back to the host (no sync per batch on a GPU)
+    codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
+    sparse = topk(codes, k)
+    return mse(F.linear(sparse, dictionary), residual) * dead.any()

@@ -157,3 +157,38 @@ class PatchMaskingLoss:
         if self.masked_only:
             return masked_mse(x_hat, x, masked.mask)
         return torch.mean((x_hat - x) ** 2)
+
+
+@torch.no_grad()
+def neighbour_count_guesses(train_blocks: torch.Tensor, tokens: torch.Tensor, vocab_size: int,
+                            mask_id: int, num_special: int = 0, smoothing: float = 0.1
+                            ) -> torch.Tensor:
+    """A count-based guesser that sees a token's left and right neighbours.
+
+    It counts word pairs in ``train_blocks: (n, length)`` and guesses, at every position of
+    ``tokens: (batch, length)``, the ordinary token ``w`` that maximizes
+    ``P(w | left neighbour) * P(right neighbour | w)`` (add-``smoothing`` estimates). A neighbour
+    that is ``[MASK]`` or off the edge of the block tells it nothing and is left out.
+    Returns ``(batch, length)`` int64 guesses (score them at the masked positions only).
+    """
+    require_integer(train_blocks, "train_blocks")
+    require_integer(tokens, "tokens")
+    require_ndim(tokens, (2,), "tokens", "(batch, length)")
+    if smoothing <= 0:
+        raise ValueError(f"smoothing must be > 0 (unseen pairs need a probability), got {smoothing}")
+    pairs = torch.zeros(vocab_size, vocab_size)
+    left, right = train_blocks[:, :-1].flatten().cpu(), train_blocks[:, 1:].flatten().cpu()
+    pairs.index_put_((left, right), torch.ones(len(left)), accumulate=True)
+    pairs += smoothing
+    log_next = (pairs / pairs.sum(1, keepdim=True)).log()  # [a, b] = log P(next = b | a)
+    cpu = tokens.cpu()
+    batch, length = cpu.shape
+    pad = torch.full((batch, 1), mask_id, dtype=cpu.dtype)
+    before = torch.cat([pad, cpu[:, :-1]], 1).flatten()
+    after = torch.cat([cpu[:, 1:], pad], 1).flatten()
+    scores = torch.zeros(batch * length, vocab_size)
+    seen_before, seen_after = before != mask_id, after != mask_id
+    scores[seen_before] += log_next[before[seen_before]]
+    scores[seen_after] += log_next[:, after[seen_after]].T
+    scores[:, :num_special] = -torch.inf
+    return scores.argmax(1).reshape(batch, length).to(tokens.device)

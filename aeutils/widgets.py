@@ -236,3 +236,30 @@ def choice_explorer(renders: Mapping[str, Callable[[], tuple[Figure, str]]], lab
     return Explorer({"option": W.SelectionSlider(options=options, value=options[0] if value is None else value,
                                                  description=label, continuous_update=False)},
                     lambda option: renders[option](), title=title)
+
+
+def feature_explorer(contexts: Mapping[int, Sequence[tuple[float, str]]],
+                     labels: Mapping[int, str] | None = None) -> Explorer:
+    """Step through a sparse autoencoder's latents and see the tokens that make each fire most.
+
+    contexts: ``{latent: [(activation, text with the token in [brackets]), ...]}``, strongest
+    first (what ``english.top_contexts`` returns); labels: optional one-line note per latent.
+    """
+    if not contexts:
+        raise ValueError("contexts is empty: pass at least one latent's top activations")
+    latents = list(contexts)
+
+    def render(latent: int) -> tuple[Figure, str]:
+        shown = list(contexts[latent])[::-1]
+        fig = Figure(figsize=(7.5, 0.45 * max(len(shown), 1) + 1.0), layout="constrained")
+        ax = fig.add_subplot()
+        ax.barh(range(len(shown)), [value for value, _ in shown], color="tab:orange")
+        ax.set_yticks(range(len(shown)), [text for _, text in shown], fontsize=9)
+        ax.set_xlabel("activation of the latent")
+        ax.set_title(f"latent {latent}: the tokens it fires on most", fontsize=10)
+        note = (labels or {}).get(latent, "")
+        return fig, f"latent {latent}: {len(shown)} top tokens" + (f" ({note})" if note else "")
+
+    return Explorer({"latent": W.SelectionSlider(options=latents, value=latents[0],
+                                                 description="latent", continuous_update=False)},
+                    render, title="Features of the masked-token model")

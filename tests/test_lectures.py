@@ -16,7 +16,7 @@ BUILD = Path(__file__).resolve().parent.parent / "build" / "lectures"
 PER_LECTURE_SECONDS = 120
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 EXPECTED = ["00_recipe", "01_bottleneck", "02_control", "03_sparse", "04_denoising", "05_bert",
-            "06_vae", "07_summary"]
+            "06_vae", "07_summary", "08_sae_today"]
 timings: dict[str, float] = {}
 
 

@@ -198,3 +198,89 @@ def test_linear_denoising_autoencoder_on_unclipped_noise_reaches_the_wiener_erro
     train.fit(linear_dae, x_train, epochs=20, batch_size=256, lr=3e-3, device="cpu", quiet=True)
     linear_err = float(((train.reconstruct(linear_dae, x_additive) - x_test) ** 2).mean())
     assert linear_err < 1.05 * wiener_err
+
+
+# --- issue 12, lectures 05 and 08 (engineer L2): English words, superposition, dead latents ---
+
+from aeutils import english, masking, superposition  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def english_model():
+    """Lecture 05's masked-token model, trained here from scratch (no cache: this is the check)."""
+    prose = english.prose_data()
+    return prose, english.trained_masked_model(prose, device="cpu", cache=False)
+
+
+def _masked_words(prose):
+    tok = prose.tokenizer
+    masked = noise.bert_mask(prose.test_blocks, tok.MASK, tok.vocab_size, 0.15,
+                             torch.Generator().manual_seed(1), tok.num_special,
+                             mask_prob=1.0, random_prob=0.0)
+    is_word = torch.tensor([t.isalpha() for t in tok.itos])
+    return masked, masked.mask & is_word[masked.targets], is_word
+
+
+def test_prose_corpus_is_prose():
+    text = data.prose_corpus()
+    assert 120_000 < len(text) < len(data.text_corpus()) / 2
+    tokens = data.Tokenizer([]).split(text)
+    assert sum(t.isalpha() for t in tokens) / len(tokens) > 0.75
+    assert "::=" not in text and "\n    " not in text          # no grammar rules, no code blocks
+
+
+def test_masked_model_beats_the_best_fixed_guess_on_held_out_words_twice(english_model):
+    prose, model = english_model
+    masked, words, is_word = _masked_words(prose)
+    with torch.no_grad():
+        guess = model(masked.tokens).x_hat.argmax(-1)
+    counts = torch.bincount(prose.train_blocks.flatten(), minlength=prose.tokenizer.vocab_size)
+    counts[: prose.tokenizer.num_special] = 0
+    favourite = int((counts * is_word).argmax())
+    assert prose.tokenizer.itos[favourite] == "the"
+    fixed = float((masked.targets[words] == favourite).float().mean())
+    learned = float((guess == masked.targets)[words].float().mean())
+    counted = masking.neighbour_count_guesses(prose.train_blocks, masked.tokens,
+                                              prose.tokenizer.vocab_size, prose.tokenizer.MASK,
+                                              prose.tokenizer.num_special)
+    neighbours = float((counted == masked.targets)[words].float().mean())
+    assert int(words.sum()) > 300
+    assert learned >= 2 * fixed, (learned, fixed)
+    assert neighbours >= 2 * fixed and abs(learned - neighbours) < 0.08, (learned, neighbours)
+
+
+def test_topk_sae_recovers_superposed_features_and_l1_shrinks_them():
+    g = torch.Generator().manual_seed(0)
+    toy = superposition.toy_activations(20_000, 128, 32, active=3, generator=g)
+    test = superposition.toy_activations(5_000, features=toy.features, active=3, generator=g)
+    results = {}
+    for name, kwargs in [("topk", dict(sparsity="topk", k=4)), ("l1", dict(sparsity="l1", weight=0.03))]:
+        aeutils.seed_everything(0)
+        sae = models.SparseAutoencoder(32, 256, **kwargs)
+        train.fit(sae, toy.x, epochs=20, batch_size=256, lr=3e-3, quiet=True, device="cpu")
+        with torch.no_grad():
+            scale = superposition.reconstruction_scale(sae(test.x).x_hat, test.x)
+        cos = float(superposition.best_cosines(sae.dictionary(), toy.features).mean())
+        results[name] = cos, scale
+    assert results["topk"][0] >= 0.95, results
+    assert results["l1"][0] < results["topk"][0] - 0.05, results
+    assert results["l1"][1] < results["topk"][1] - 0.2, results
+
+
+def test_aux_loss_and_tied_init_keep_latents_alive_at_equal_reconstruction(english_model):
+    prose, model = english_model
+    hidden = english.hidden_states(model, prose.train_blocks)
+    held = english.hidden_states(model, prose.test_blocks)
+    variance = float(((held - held.mean(0)) ** 2).mean())
+    result = {}
+    for name, kwargs in [("plain", dict(tied_init=False)), ("fixed", dict(tied_init=True, aux_k=32))]:
+        aeutils.seed_everything(0)
+        sae = models.SparseAutoencoder(64, 512, sparsity="topk", k=8, dead_after=10_000, **kwargs)
+        train.fit(sae, hidden, epochs=10, batch_size=256, lr=3e-3, quiet=True, device="cpu")
+        with torch.no_grad():
+            codes, rebuilt = sae(held)
+        result[name] = (metrics.sparsity_stats(codes).dead_units / 512,
+                        float(losses.mse(rebuilt, held)) / variance)
+    assert result["plain"][0] > 0.10, result
+    assert result["fixed"][0] < 0.05, result
+    assert result["fixed"][1] <= 1.02 * result["plain"][1], result

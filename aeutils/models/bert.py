@@ -24,7 +24,8 @@ class MaskedTokenDenoiser(nn.Module):
 
     def __init__(self, vocab_size: int, max_len: int = 64, dim: int = 64, heads: int = 4,
                  layers: int = 2, mask_id: int = 2, num_special: int = 4, rate: float = 0.15,
-                 dropout: float = 0.0, generator: torch.Generator | None = None):
+                 dropout: float = 0.0, generator: torch.Generator | None = None,
+                 neighbour_kernel: int = 0, tie_embeddings: bool = False):
         super().__init__()
         if dim % heads:
             raise ValueError(f"dim={dim} must be divisible by heads={heads}")
@@ -38,6 +39,13 @@ class MaskedTokenDenoiser(nn.Module):
         self.transformer = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, vocab_size)
+        if neighbour_kernel < 0 or (neighbour_kernel and neighbour_kernel % 2 == 0):
+            raise ValueError(f"neighbour_kernel must be 0 (off) or odd, got {neighbour_kernel}")
+        self.neighbour_kernel = neighbour_kernel
+        self.neighbours = (nn.Conv1d(dim, dim, neighbour_kernel, padding=neighbour_kernel // 2)
+                           if neighbour_kernel else None)
+        if tie_embeddings:
+            self.head.weight = self.token_embedding.weight
 
     def _check(self, tokens: torch.Tensor) -> None:
         require_integer(tokens, "tokens")
@@ -51,6 +59,8 @@ class MaskedTokenDenoiser(nn.Module):
         self._check(tokens)
         positions = torch.arange(tokens.shape[1], device=tokens.device)
         h = self.token_embedding(tokens) + self.position_embedding(positions)
+        if self.neighbours is not None:  # (batch, length, dim) -> conv over length -> back
+            h = h + self.neighbours(h.transpose(1, 2)).transpose(1, 2)
         return self.norm(self.transformer(h))
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:

@@ -27,11 +27,23 @@ class SparseAutoencoder(Autoencoder):
     The decoder is linear, ``x_hat = W h + b``, so its columns are a dictionary of "atoms" that the
     code mixes. With ``unit_norm_decoder`` (default) each column has norm 1, so the penalty cannot be
     dodged by shrinking ``h`` and growing ``W``.
+
+    Dead latents (Gao et al., 2024, "Scaling and evaluating sparse autoencoders"): in training mode
+    the model counts, per latent, the samples seen since it last fired (``samples_since_active``);
+    a latent silent for ``dead_after`` samples is *dead* (:meth:`dead_latents`). Two fixes:
+
+    - ``tied_init`` (default): the encoder starts as the transpose of the decoder, so every latent
+      starts out reading the direction it writes. ``tied_init=False`` draws the decoder
+      independently (the plain baseline);
+    - ``aux_k`` (top-k only): an auxiliary loss in which the ``aux_k`` most active *dead* latents
+      must reconstruct what the live ones missed, ``e = x - x_hat``; it is added with weight
+      ``aux_weight`` (Gao et al. use 1/32) and gives dead latents a gradient again.
     """
 
     def __init__(self, input_shape: int | tuple[int, ...], code_size: int, sparsity: str = "l1",
                  weight: float = 1e-3, k: int | None = None, fraction: float = 0.05,
-                 rho: float = 0.05, unit_norm_decoder: bool = True):
+                 rho: float = 0.05, unit_norm_decoder: bool = True, aux_k: int | None = None,
+                 aux_weight: float = 1 / 32, dead_after: int = 10_000, tied_init: bool = True):
         super().__init__(input_shape, code_size)
         if sparsity not in SPARSITIES:
             raise ValueError(f"sparsity must be one of {SPARSITIES}, got {sparsity!r}")
@@ -42,16 +54,46 @@ class SparseAutoencoder(Autoencoder):
         self.sparsity, self.weight, self.k = sparsity, weight, k
         self.fraction, self.rho = fraction, rho
         self.unit_norm_decoder = unit_norm_decoder
+        if aux_k is not None:
+            if sparsity != "topk":
+                raise ValueError("aux_k (the auxiliary loss on dead latents) needs sparsity='topk'")
+            if not isinstance(aux_k, int) or not 1 <= aux_k <= code_size:
+                raise ValueError(f"aux_k must be an int in 1..code_size={code_size}, got {aux_k!r}")
+        if aux_weight < 0 or dead_after < 1:
+            raise ValueError(f"need aux_weight >= 0 and dead_after >= 1, got {aux_weight}, "
+                             f"{dead_after}")
+        self.aux_k, self.aux_weight, self.dead_after = aux_k, aux_weight, dead_after
         self.encoder = nn.Linear(self.input_dim, code_size)
-        self.decoder_weight = nn.Parameter(self.encoder.weight.detach().t().clone())
+        if tied_init:
+            decoder = self.encoder.weight.detach().t().clone()
+        else:
+            decoder = nn.Linear(code_size, self.input_dim).weight.detach().clone()
+        self.decoder_weight = nn.Parameter(decoder)
         self.decoder_bias = nn.Parameter(torch.zeros(self.input_dim))
         self.register_buffer("threshold", torch.zeros(code_size))  # lifetime sparsity at eval
+        self.register_buffer("samples_since_active", torch.zeros(code_size, dtype=torch.int64))
 
     def pre_activation(self, x_flat: torch.Tensor) -> torch.Tensor:
         return self.encoder(x_flat)
 
     def encode_flat(self, x: torch.Tensor) -> torch.Tensor:
-        a = self.pre_activation(x)
+        h = self._code(self.pre_activation(x))
+        if self.training:
+            self._track_activity(h)
+        return h
+
+    @torch.no_grad()
+    def _track_activity(self, h: torch.Tensor) -> None:
+        # no boolean indexing: no host sync per batch on a GPU, and it runs on meta tensors too
+        silent = (h <= 0).all(dim=0)
+        self.samples_since_active.add_(len(h)).mul_(silent)
+
+    def dead_latents(self) -> torch.Tensor:
+        """``(code_size,)`` bool: latents that did not fire in the last ``dead_after`` training
+        samples (counted only in training mode)."""
+        return self.samples_since_active >= self.dead_after
+
+    def _code(self, a: torch.Tensor) -> torch.Tensor:
         if self.sparsity == "kl":
             return torch.sigmoid(a)
         h = F.relu(a)
@@ -85,5 +127,18 @@ class SparseAutoencoder(Autoencoder):
         return h.new_zeros(())
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        h, x_hat = self(x)
-        return losses.mse(x_hat, x) + self.penalty(h)
+        if self.aux_k is None:
+            h, x_hat = self(x)
+            return losses.mse(x_hat, x) + self.penalty(h)
+        x_flat = x.reshape(len(x), -1)
+        a = self.pre_activation(x_flat)
+        h = self._code(a)
+        if self.training:
+            self._track_activity(h)
+        x_hat = self.decode_flat(h)
+        reconstruction = losses.mse(x_hat, x_flat)
+        if self.aux_weight == 0:
+            return reconstruction
+        dead = self.dead_latents()
+        return reconstruction + self.aux_weight * losses.aux_topk_loss(
+            a, x_flat - x_hat.detach(), self.dictionary(), dead, self.aux_k)
