@@ -15,6 +15,7 @@ Each submodule is one idea of the lecture arc:
 - ``aeutils.grading``  helpers that assignment test cells call
 - ``aeutils.english``  lecture 05's masked-token model of English prose, trained once and cached
 - ``aeutils.superposition``  toy activations with known features, to check sparse autoencoders
+- ``aeutils.wiener``   the closed-form linear denoiser a linear denoising autoencoder should reach
 """
 
 import importlib
@@ -40,7 +41,7 @@ __version__ = "0.1.0"
 
 
 _SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "widgets", "grading",
-               "filters", "control", "masking", "english", "superposition")
+               "filters", "control", "masking", "english", "superposition", "wiener")
 
 
 def __getattr__(name: str):
