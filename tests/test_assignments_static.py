@@ -111,11 +111,14 @@ def test_written_answers_and_answer_cells(aid):
 @pytest.mark.parametrize("aid", IDS)
 def test_device_awareness(aid):
     nb = _source(aid)
-    training = [c for c in nb["cells"] if c["cell_type"] == "code" and "train.fit(" in _src(c)]
+    # A training cell calls train.fit or moves the student's own loop's data with .to(device).
+    training = [c for c in nb["cells"] if c["cell_type"] == "code"
+                and ("train.fit(" in _src(c) or "def train_" in _src(c))]
     assert training, f"{aid}: no training cell"
     for cell in training:
         src = _src(cell)
-        assert "device = aeutils.device()" in src and "device=device" in src, (
+        on_device = "device=device" in src if "train.fit(" in src else ".to(device)" in src
+        assert "device = aeutils.device()" in src and on_device, (
             f"{aid}: a training cell does not train on aeutils.device()")
     # At least one test checks where results or parameters live.
     assert any("aeutils.device()" in _src(c) and ".device" in _src(c) for c in _tests(nb)), (
