@@ -13,6 +13,10 @@
     (it raises, or the result comes back on ``meta``).
 (c) a normal call, whose result is returned for the value checks.
 
+Mixed precision: torch has no autocast for ``meta``, so during (a) ``torch.autocast`` with
+``device_type="meta"`` (the usual ``torch.autocast(x.device.type, ...)``) is a no-op; everywhere else
+it is torch's own.
+
 Generators: a ``torch.Generator`` argument is passed to (a) and (b) as a *copy* with the same
 state (random draws on ``meta`` accept a CPU generator), so the normal call (c) sees the
 generator untouched and two equally seeded calls still agree.
@@ -88,6 +92,42 @@ def _tensors(value: Any, path: str = "the result") -> Iterator[tuple[str, Any]]:
             yield from _tensors(v, f"{path}[{k!r}]")
 
 
+@contextlib.contextmanager
+def _meta_autocast() -> Iterator[None]:
+    """Make ``torch.autocast(device_type="meta", ...)`` a no-op while the block runs."""
+    import torch
+
+    original = torch.amp.autocast_mode.autocast
+
+    class MetaAwareAutocast(original):  # type: ignore[misc, valid-type]
+        def __init__(self, device_type: str, *args: Any, **kwargs: Any) -> None:
+            self._skip = str(device_type) == "meta"
+            if not self._skip:
+                super().__init__(device_type, *args, **kwargs)
+
+        def __enter__(self) -> Any:
+            return None if self._skip else super().__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            return None if self._skip else super().__exit__(*exc)
+
+        def __call__(self, func: Any) -> Any:
+            return func if self._skip else super().__call__(func)
+
+    spaces = [torch, torch.amp, torch.amp.autocast_mode, sys.modules.get("__main__")]
+    patched = []
+    for space in [s for s in spaces if s is not None]:
+        for k, v in list(vars(space).items()):
+            if v is original:
+                patched.append((space, k))
+                setattr(space, k, MetaAwareAutocast)
+    try:
+        yield
+    finally:
+        for space, k in patched:
+            setattr(space, k, original)
+
+
 def _is_device_error(err: BaseException) -> bool:
     text = str(err).lower()
     if any(w in text for w in _NEEDS_VALUES):
@@ -121,7 +161,8 @@ def run_on_device(fn: Callable[..., Any], *args: Any, strict: bool = False, **kw
     meta_args = _copy_arg(args, True)
     meta_kwargs = _copy_arg(kwargs, True)
     try:
-        out = fn(*meta_args, **meta_kwargs)
+        with _meta_autocast():
+            out = fn(*meta_args, **meta_kwargs)
     except GradingError:
         raise
     except Exception as err:

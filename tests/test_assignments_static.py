@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 IDS = ["ae1_bottleneck", "ae2_sparse", "ae3_denoising", "ae4_vae"]
 TOTAL = re.compile(r"This assignment is worth \*\*(\d+) points: (\d+) autograded, (\d+) written\*\*")
 LEAKS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "Model answer")
+TRAINING = re.compile(r"train\.fit\(|fit_autoencoder\(|\.backward\(\)")
+# Assignments reworked for issue 9 (a build-it part, no hand-offs, a GPU-ready exercise graded
+# with grading.run_on_device, a stated time), one line each, with the aeutils modules holding
+# what the student writes: their setup cell must not import them.
+REWORKED = {
+    "ae1_bottleneck": ("metrics", "train"),
+}
 
 
 def _load(path: Path) -> dict:
@@ -111,18 +118,33 @@ def test_written_answers_and_answer_cells(aid):
 @pytest.mark.parametrize("aid", IDS)
 def test_device_awareness(aid):
     nb = _source(aid)
-    # A training cell calls train.fit or moves the student's own loop's data with .to(device).
-    training = [c for c in nb["cells"] if c["cell_type"] == "code"
-                and ("train.fit(" in _src(c) or "def train_" in _src(c))]
+    training = [c for c in nb["cells"] if c["cell_type"] == "code" and not _meta(c).get("grade")
+                and TRAINING.search(_src(c))]
     assert training, f"{aid}: no training cell"
     for cell in training:
         src = _src(cell)
-        on_device = "device=device" in src if "train.fit(" in src else ".to(device)" in src
-        assert "device = aeutils.device()" in src and on_device, (
-            f"{aid}: a training cell does not train on aeutils.device()")
+        if "train.fit(" in src:
+            assert "device = aeutils.device()" in src and "device=device" in src, (
+                f"{aid}: a training cell does not train on aeutils.device()")
+        else:  # the student's own loop: the model goes to the device, the loop follows it
+            assert ".to(device)" in src or "device = next(model.parameters()).device" in src, (
+                f"{aid}: a training cell does not train on aeutils.device()")
     # At least one test checks where results or parameters live.
     assert any("aeutils.device()" in _src(c) and ".device" in _src(c) for c in _tests(nb)), (
         f"{aid}: no test checks device placement")
+
+
+@pytest.mark.parametrize("aid", sorted(REWORKED))
+def test_reworked_assignment_has_no_hand_offs_and_grades_devices(aid):
+    nb = _source(aid)
+    setup = next(c for c in nb["cells"] if _meta(c).get("grade_id") == "setup")
+    imported = set(re.findall(r"from aeutils import ([\w, ]+)", _src(setup))[0].replace(" ", "").split(","))
+    banned = imported & set(REWORKED[aid])
+    assert not banned, f"{aid}: the setup cell imports {sorted(banned)}, which students must write"
+    tests = [_src(c) for c in _tests(nb)]
+    assert any("grading.without(" in t for t in tests), f"{aid}: no hidden test blocks a hand-off"
+    assert any("grading.run_on_device(" in t for t in tests), f"{aid}: no strict device check"
+    assert re.search(r"Expected time for a student:", _src(nb["cells"][0])), f"{aid}: no stated time"
 
 
 @pytest.mark.parametrize("aid", IDS)

@@ -147,3 +147,11 @@ def test_untouched_release_scores_zero(real_grades, aid):
     res = real_grades[("release", aid)]
     assert res["status"] == "graded", res["reason"]
     assert res["score"] == 0
+
+
+def test_default_device_is_auto_and_recorded(real_grades):
+    """`aeutils grade` without --device grades on the GPU when there is one, else the CPU."""
+    import torch
+
+    want = "cuda" if torch.cuda.is_available() else "cpu"
+    assert {r["device"] for r in real_grades.values()} == {want}
