@@ -25,6 +25,7 @@ TRAINING = re.compile(r"train\.fit\(|fit_autoencoder\(|\.backward\(\)")
 # what the student writes: their setup cell must not import them.
 REWORKED = {
     "ae1_bottleneck": ("metrics", "train"),
+    "ae3_denoising": ("noise", "losses", "train"),
 }
 
 
