@@ -32,6 +32,7 @@ import sys
 import sysconfig
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -210,13 +211,17 @@ def check_kernel(spec: SandboxSpec, workspace: Path, timeout: float = KERNEL_TIM
     cwd.mkdir(exist_ok=True)
     replace(spec, extra_files=None).save(spec_file)
     log = workspace / "preflight-kernel.log"
-    try:
-        error = asyncio.run(_start_kernel(spec_file, cwd, log, timeout))
-    except Exception as err:  # could not even launch it
-        error = f"{type(err).__name__}: {err}"
+    # A thread of its own: asyncio.run refuses to start where an event loop already runs (a
+    # notebook, or a test process in which Playwright or nbclient left one behind).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            error = pool.submit(asyncio.run, _start_kernel(spec_file, cwd, log, timeout)).result()
+        except Exception as err:  # could not even launch it
+            error = f"{type(err).__name__}: {err}"
     if error is None:
         return []
-    said = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    said = ([ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+            if log.is_file() else [])
     if said:
         error += f" (it said: {said[-1][:300]})"
     who = f"uid {61000 + spec.slot}" if spec.isolate else "the grader's user"

@@ -7,6 +7,7 @@ checks: non-zero exit within 60 s, a message naming the problem and the fix, and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -161,7 +162,11 @@ def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
     os.chmod(base, 0o711)
     try:
         good = SandboxSpec(sandbox_base=str(base), expose=[sys.prefix], memory_mb=2048)
-        assert check_kernel(good, tmp_path / "ok") == []
+
+        async def from_a_running_loop() -> list[str]:  # as in a notebook, or after Playwright
+            return check_kernel(good, tmp_path / "ok")
+
+        assert asyncio.run(from_a_running_loop()) == []
         bad = SandboxSpec(sandbox_base=str(base), hide=[SITE], memory_mb=2048)
         t0 = time.monotonic()
         problems = check_kernel(bad, tmp_path / "bad")
