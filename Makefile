@@ -48,7 +48,7 @@ $(LOWEST_STAMP): pyproject.toml tools/lowest_constraints.py
 test-lowest: $(LOWEST_STAMP)
 	$(LOWEST)/bin/python -m pip check
 	PATH=$(abspath $(LOWEST))/bin:$$PATH $(LOWEST)/bin/python -m pytest -p no:cacheprovider \
-	  -m "not notebook and not grading and not browser" \
+	  -m "not notebook and not grading and not browser and not hub" \
 	  --deselect tests/test_packaging.py::test_make_lab_starts_jupyterlab
 	PATH=$(abspath $(LOWEST))/bin:$$PATH $(LOWEST)/bin/python -m pytest -p no:cacheprovider \
 	  -m notebook "tests/test_lectures.py::test_lecture_runs_headless_with_figures_and_widgets[03_sparse]"
