@@ -92,7 +92,7 @@ def _port() -> int:
 
 class Hub:
     def __init__(self, base: Path, users: dict[str, str]) -> None:
-        self.port, self.hub_port = _port(), _port()
+        self.port, self.hub_port, self.proxy_api_port = _port(), _port(), _port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = secrets.token_hex(16)
         self.users = users
@@ -114,6 +114,7 @@ c.JupyterHub.hub_port = {self.hub_port}
 c.JupyterHub.db_url = "sqlite:///{self.base}/hub.sqlite"
 c.JupyterHub.cookie_secret_file = "{self.base}/cookie_secret"
 c.ConfigurableHTTPProxy.command = [{str(CHP)!r}]
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{self.proxy_api_port}"
 c.ConfigurableHTTPProxy.pid_file = "{self.base}/proxy.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {PASSWORD!r}
