@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from aeutils import rng
 from aeutils.runtime import device as default_device
 
 LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
@@ -110,7 +111,7 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
     history = History()
     start = time.perf_counter()
     params = [p for p in model.parameters() if p.requires_grad]
-    shuffle = torch.Generator().manual_seed(seed)
+    shuffle = rng.generator(seed)
 
     if optimizer == "lbfgs":
         opt: torch.optim.Optimizer = torch.optim.LBFGS(
@@ -137,7 +138,7 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
             with torch.no_grad():
                 epoch_loss = float(loss_fn(model, x))
         else:
-            order = torch.randperm(n, generator=shuffle).to(where) if batch < n else None
+            order = rng.randperm(n, shuffle, where) if batch < n else None
             total = torch.zeros((), device=where)
             for i in range(steps):
                 xb = x if order is None else x[order[i * batch:(i + 1) * batch]]
@@ -189,17 +190,31 @@ def _model_device(model: nn.Module) -> torch.device:
 
 @torch.no_grad()
 def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Codes for a whole data set, in eval mode: ``(n, ...) -> (n, code_size)`` on the CPU."""
+    """Codes for a whole data set, in eval mode: ``(n, ...) -> (n, code_size)`` on the CPU.
+
+    The model's train/eval mode is restored afterwards, as :func:`evaluate` does.
+    """
+    was_training = model.training
     model.eval()
     where = _model_device(model)
-    return torch.cat([model.encode(x[i:i + batch_size].to(where)).cpu()
-                      for i in range(0, len(x), batch_size)])
+    try:
+        return torch.cat([model.encode(x[i:i + batch_size].to(where)).cpu()
+                          for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
 
 
 @torch.no_grad()
 def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Reconstructions ``x_hat`` of a whole data set, in eval mode, same shape as ``x``, on the CPU."""
+    """Reconstructions ``x_hat`` of a whole data set, in eval mode, same shape as ``x``, on the CPU.
+
+    The model's train/eval mode is restored afterwards, as :func:`evaluate` does.
+    """
+    was_training = model.training
     model.eval()
     where = _model_device(model)
-    return torch.cat([model(x[i:i + batch_size].to(where))[1].cpu()
-                      for i in range(0, len(x), batch_size)])
+    try:
+        return torch.cat([model(x[i:i + batch_size].to(where))[1].cpu()
+                          for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
