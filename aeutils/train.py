@@ -50,26 +50,42 @@ class _Unset:
 
 
 UNSET = _Unset()
-DEFAULT_RECIPE = {"optimizer": "adam", "batch_size": 128, "epochs": 20}
+DEFAULT_RECIPE = {"optimizer": "adam", "batch_size": 128, "epochs": 20, "lr": 3e-3}
+
+
+def fit_recipe(model: nn.Module, **given) -> dict:
+    """The settings ``fit`` will use: ``{"optimizer", "batch_size", "epochs", "lr"}``.
+
+    given: what the caller passed to ``fit`` (``UNSET`` or absent: not passed). Arguments the
+    caller passed win. If the caller chose neither ``optimizer`` nor ``batch_size``, the model's
+    ``recommended_fit`` dict fills the rest (e.g. ``LinearAutoencoder``: full-batch L-BFGS;
+    ``MaskedTokenDenoiser``: a higher learning rate); passing either means "my own recipe", and
+    the defaults fill the rest: Adam at lr 3e-3 on mini-batches of 128 for 20 epochs.
+    """
+    unknown = set(given) - set(DEFAULT_RECIPE)
+    if unknown:
+        raise TypeError(f"fit_recipe got {sorted(unknown)}; it knows {list(DEFAULT_RECIPE)}")
+    recipe = dict(DEFAULT_RECIPE)
+    if given.get("optimizer", UNSET) is UNSET and given.get("batch_size", UNSET) is UNSET:
+        stated = dict(getattr(model, "recommended_fit", None) or {})
+        unknown = set(stated) - set(DEFAULT_RECIPE)
+        if unknown:
+            raise ValueError(f"{type(model).__name__}.recommended_fit sets {sorted(unknown)}; a "
+                             f"recipe may set only {list(DEFAULT_RECIPE)}")
+        recipe.update(stated)
+    recipe.update({k: v for k, v in given.items() if v is not UNSET})
+    return recipe
 
 
 def resolve_recipe(model: nn.Module, optimizer, batch_size, epochs) -> tuple[str, int | None, int]:
-    """The optimizer, batch size and epochs ``fit`` will use.
-
-    Arguments the caller passed win. If the caller chose neither ``optimizer`` nor ``batch_size``,
-    the model's ``recommended_fit`` dict (e.g. ``LinearAutoencoder``: full-batch L-BFGS) fills the
-    rest; otherwise the defaults, Adam on mini-batches of 128 for 20 epochs.
-    """
-    recipe = dict(DEFAULT_RECIPE)
-    if optimizer is UNSET and batch_size is UNSET:
-        recipe.update(getattr(model, "recommended_fit", {}))
-    return (recipe["optimizer"] if optimizer is UNSET else optimizer,
-            recipe["batch_size"] if batch_size is UNSET else batch_size,
-            recipe["epochs"] if epochs is UNSET else epochs)
+    """The optimizer, batch size and epochs ``fit`` will use (see :func:`fit_recipe`, which also
+    gives the learning rate)."""
+    recipe = fit_recipe(model, optimizer=optimizer, batch_size=batch_size, epochs=epochs)
+    return recipe["optimizer"], recipe["batch_size"], recipe["epochs"]
 
 
 def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: int | None = UNSET,
-        lr: float = 3e-3, optimizer: str = UNSET, weight_decay: float = 0.0,
+        lr: float = UNSET, optimizer: str = UNSET, weight_decay: float = 0.0,
         schedule: str = "onecycle", loss_fn: LossFn | None = None, x_val: torch.Tensor | None = None,
         device: torch.device | str | None = None, seed: int = 0, quiet: bool = False,
         desc: str | None = None, callback: Callable[[int, nn.Module], None] | None = None) -> History:
@@ -85,13 +101,15 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
         default 128.
     optimizer: ``"adam"`` (default) or ``"lbfgs"`` (always full batch; exact and fast for linear
         models).
+    lr: Adam's peak learning rate; default 3e-3.
     When neither ``optimizer`` nor ``batch_size`` is given, a model's ``recommended_fit`` replaces
-    these defaults (see :func:`resolve_recipe`): ``fit(LinearAutoencoder(...), x)`` runs full-batch
+    these defaults (see :func:`fit_recipe`): ``fit(LinearAutoencoder(...), x)`` runs full-batch
     L-BFGS, because mini-batch Adam leaves a linear autoencoder far from PCA's optimum.
     schedule: ``"onecycle"`` (warm-up then cosine decay, a robust default) or ``"constant"``.
     x_val: optional held-out data; its loss is logged each epoch (no gradients, eval mode).
     """
-    optimizer, batch_size, epochs = resolve_recipe(model, optimizer, batch_size, epochs)
+    recipe = fit_recipe(model, optimizer=optimizer, batch_size=batch_size, epochs=epochs, lr=lr)
+    optimizer, batch_size, epochs, lr = (recipe[k] for k in ("optimizer", "batch_size", "epochs", "lr"))
     if epochs <= 0:
         raise ValueError(f"epochs must be positive, got {epochs}")
     if optimizer not in ("adam", "lbfgs"):
