@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from aeutils import data, models, train
+from aeutils import data, models, rng, train
 from aeutils.runtime import device as default_device
 from aeutils.runtime import seed_everything
 
@@ -45,7 +45,7 @@ def prose_data(block_len: int = BLOCK_LEN, max_vocab: int = MAX_VOCAB, seed: int
     text = data.prose_corpus()
     tokenizer = data.Tokenizer.fit(text, level="word", max_vocab=max_vocab)
     blocks = data.token_blocks(tokenizer.encode(text), block_len)
-    order = torch.randperm(len(blocks), generator=torch.Generator().manual_seed(seed))
+    order = rng.randperm(len(blocks), rng.generator(seed))
     n_test = int(len(blocks) * test_fraction)
     return ProseData(tokenizer, blocks[order[n_test:]], blocks[order[:n_test]])
 
@@ -57,7 +57,7 @@ def masked_model(prose: ProseData, rate: float = 0.15, seed: int = SEED,
     tok = prose.tokenizer
     return models.MaskedTokenDenoiser(
         tok.vocab_size, max_len=prose.train_blocks.shape[1], mask_id=tok.MASK,
-        num_special=tok.num_special, rate=rate, generator=torch.Generator().manual_seed(seed),
+        num_special=tok.num_special, rate=rate, generator=rng.generator(seed),
         **{**MODEL, **overrides})
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import torch
 
+from aeutils import rng
 from aeutils.checks import require_float, require_integer, require_ndim
 from aeutils.noise import MaskedTokens
 
@@ -98,13 +99,12 @@ def mask_patches(images: torch.Tensor, patch: int, fraction: float,
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
     n_patches = rows * cols
     n_hidden = int(round(fraction * n_patches))
-    where = generator.device if generator is not None else images.device
-    scores = torch.rand((len(images), n_patches), generator=generator, device=where)
-    hidden = torch.zeros((len(images), n_patches), dtype=torch.bool, device=where)
+    scores = rng.rand((len(images), n_patches), generator, images.device)
+    hidden = torch.zeros((len(images), n_patches), dtype=torch.bool, device=images.device)
     if n_hidden:
         hidden.scatter_(1, scores.argsort(dim=1)[:, :n_hidden], True)
     mask = hidden.reshape(len(images), 1, rows, cols)
-    mask = mask.repeat_interleave(patch, dim=2).repeat_interleave(patch, dim=3).to(images.device)
+    mask = mask.repeat_interleave(patch, dim=2).repeat_interleave(patch, dim=3)
     return MaskedPatches(images.masked_fill(mask, fill), mask)
 
 

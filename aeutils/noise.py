@@ -1,7 +1,7 @@
 """Corruption functions for denoising autoencoders and BERT-style masking.
 
-All take an optional ``torch.Generator`` (on any device) so a corruption can be repeated exactly;
-they never modify their input. Images are ``(batch, ...)`` float tensors in [0, 1].
+All take an optional ``torch.Generator`` (on any device; numbers are drawn through
+:mod:`aeutils.rng`) so a corruption can be repeated exactly; they never modify their input. Images are ``(batch, ...)`` float tensors in [0, 1].
 """
 
 from __future__ import annotations
@@ -10,18 +10,8 @@ from typing import NamedTuple
 
 import torch
 
+from aeutils import rng
 from aeutils.checks import require_float, require_integer, require_unit_range
-
-
-def _uniform(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    # Draw on the generator's own device (a CPU generator cannot fill a CUDA tensor), then move.
-    where = generator.device if generator is not None else like.device
-    return torch.rand(shape, generator=generator, device=where).to(like.device)
-
-
-def _normal(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    where = generator.device if generator is not None else like.device
-    return torch.randn(shape, generator=generator, device=where).to(like.device, like.dtype)
 
 
 def _rate(value: float, name: str) -> float:
@@ -37,7 +27,7 @@ def gaussian(x: torch.Tensor, std: float, generator: torch.Generator | None = No
     require_unit_range(x)
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
-    noisy = x + std * _normal(x.shape, x, generator)
+    noisy = x + std * rng.randn(x.shape, generator, x.device, x.dtype)
     return noisy.clamp(0.0, 1.0) if clip else noisy
 
 
@@ -46,23 +36,30 @@ def salt_and_pepper(x: torch.Tensor, amount: float, generator: torch.Generator |
     require_float(x)
     require_unit_range(x)
     amount = _rate(amount, "amount")
-    u = _uniform(x.shape, x, generator)
+    u = rng.rand(x.shape, generator, x.device)
     noisy = x.clone()
     noisy[u < amount / 2] = 0.0
     noisy[(u >= amount / 2) & (u < amount)] = 1.0
     return noisy
 
 
-def masking(x: torch.Tensor, fraction: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Zero a random ``fraction`` of pixels (masking noise, Vincent et al. 2008)."""
+def mask_pixels(x: torch.Tensor, fraction: float,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """Zero a random ``fraction`` of pixels (masking noise, Vincent et al. 2008).
+
+    x: (batch, ...) in [0, 1] -> the same shape, each pixel set to 0 with probability ``fraction``.
+    Not to be confused with :mod:`aeutils.masking`, which hides whole patches (and BERT's tokens).
+    """
     require_float(x)
     require_unit_range(x)
     fraction = _rate(fraction, "fraction")
-    keep = _uniform(x.shape, x, generator) >= fraction
+    keep = rng.rand(x.shape, generator, x.device) >= fraction
     return x * keep
 
 
-NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": masking}
+masking = mask_pixels  # the name lectures and assignments used first; the noise kind is "masking"
+
+NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": mask_pixels}
 
 
 def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator | None = None,
@@ -74,9 +71,13 @@ def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator
     """
     if kind not in NOISES:
         raise ValueError(f"unknown noise {kind!r}; choose one of {sorted(NOISES)}")
+    # Named calls, not NOISES[kind]: a name looked up at call time is one that grading.without
+    # can switch off, so corrupt() is no back door to a function an exercise asks students to write.
     if kind == "gaussian":
         return gaussian(x, level, generator=generator, clip=clip)
-    return NOISES[kind](x, level, generator=generator)
+    if kind == "salt_and_pepper":
+        return salt_and_pepper(x, level, generator=generator)
+    return mask_pixels(x, level, generator=generator)
 
 
 class MaskedTokens(NamedTuple):
@@ -106,12 +107,10 @@ def bert_mask(tokens: torch.Tensor, mask_id: int, vocab_size: int, rate: float =
     if not 0 <= mask_id < vocab_size or num_special >= vocab_size:
         raise ValueError(f"mask_id {mask_id} and num_special {num_special} must be below "
                          f"vocab_size {vocab_size}")
-    u_select = _uniform(tokens.shape, tokens, generator)
-    u_action = _uniform(tokens.shape, tokens, generator)
+    u_select = rng.rand(tokens.shape, generator, tokens.device)
+    u_action = rng.rand(tokens.shape, generator, tokens.device)
     mask = (u_select < rate) & (tokens >= num_special)
-    where = generator.device if generator is not None else tokens.device
-    random_tokens = torch.randint(num_special, vocab_size, tokens.shape, generator=generator,
-                                  device=where).to(tokens.device)
+    random_tokens = rng.randint(num_special, vocab_size, tokens.shape, generator, tokens.device)
     corrupted = tokens.clone()
     to_mask = mask & (u_action < mask_prob)
     to_random = mask & (u_action >= mask_prob) & (u_action < mask_prob + random_prob)

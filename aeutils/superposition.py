@@ -16,6 +16,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
+from aeutils import rng
 from aeutils.checks import require_float, require_ndim
 
 
@@ -32,7 +33,7 @@ def random_features(n_features: int, dim: int, generator: torch.Generator | None
     """``n_features`` random unit directions in ``dim`` dimensions: ``(n_features, dim)``."""
     if n_features < 1 or dim < 1:
         raise ValueError(f"need n_features >= 1 and dim >= 1, got {n_features}, {dim}")
-    return F.normalize(torch.randn(n_features, dim, generator=generator), dim=1)
+    return F.normalize(rng.randn((n_features, dim), generator), dim=1)
 
 
 def toy_activations(n: int, n_features: int = 128, dim: int = 32, active: float = 4.0,
@@ -50,8 +51,9 @@ def toy_activations(n: int, n_features: int = 128, dim: int = 32, active: float 
         features = random_features(n_features, dim, generator)
     require_ndim(features, (2,), "features", "(n_features, dim)")
     n_features = len(features)
-    present = torch.rand(n, n_features, generator=generator) < active / n_features
-    magnitude = 0.5 + torch.rand(n, n_features, generator=generator)
+    where = features.device
+    present = rng.rand((n, n_features), generator, where) < active / n_features
+    magnitude = 0.5 + rng.rand((n, n_features), generator, where)
     coefficients = present * magnitude
     return ToyActivations(coefficients @ features, features, coefficients)
 

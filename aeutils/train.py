@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from aeutils import rng
 from aeutils.runtime import device as default_device
 
 LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
@@ -49,26 +50,42 @@ class _Unset:
 
 
 UNSET = _Unset()
-DEFAULT_RECIPE = {"optimizer": "adam", "batch_size": 128, "epochs": 20}
+DEFAULT_RECIPE = {"optimizer": "adam", "batch_size": 128, "epochs": 20, "lr": 3e-3}
+
+
+def fit_recipe(model: nn.Module, **given) -> dict:
+    """The settings ``fit`` will use: ``{"optimizer", "batch_size", "epochs", "lr"}``.
+
+    given: what the caller passed to ``fit`` (``UNSET`` or absent: not passed). Arguments the
+    caller passed win. If the caller chose neither ``optimizer`` nor ``batch_size``, the model's
+    ``recommended_fit`` dict fills the rest (e.g. ``LinearAutoencoder``: full-batch L-BFGS;
+    ``MaskedTokenDenoiser``: a higher learning rate); passing either means "my own recipe", and
+    the defaults fill the rest: Adam at lr 3e-3 on mini-batches of 128 for 20 epochs.
+    """
+    unknown = set(given) - set(DEFAULT_RECIPE)
+    if unknown:
+        raise TypeError(f"fit_recipe got {sorted(unknown)}; it knows {list(DEFAULT_RECIPE)}")
+    recipe = dict(DEFAULT_RECIPE)
+    if given.get("optimizer", UNSET) is UNSET and given.get("batch_size", UNSET) is UNSET:
+        stated = dict(getattr(model, "recommended_fit", None) or {})
+        unknown = set(stated) - set(DEFAULT_RECIPE)
+        if unknown:
+            raise ValueError(f"{type(model).__name__}.recommended_fit sets {sorted(unknown)}; a "
+                             f"recipe may set only {list(DEFAULT_RECIPE)}")
+        recipe.update(stated)
+    recipe.update({k: v for k, v in given.items() if v is not UNSET})
+    return recipe
 
 
 def resolve_recipe(model: nn.Module, optimizer, batch_size, epochs) -> tuple[str, int | None, int]:
-    """The optimizer, batch size and epochs ``fit`` will use.
-
-    Arguments the caller passed win. If the caller chose neither ``optimizer`` nor ``batch_size``,
-    the model's ``recommended_fit`` dict (e.g. ``LinearAutoencoder``: full-batch L-BFGS) fills the
-    rest; otherwise the defaults, Adam on mini-batches of 128 for 20 epochs.
-    """
-    recipe = dict(DEFAULT_RECIPE)
-    if optimizer is UNSET and batch_size is UNSET:
-        recipe.update(getattr(model, "recommended_fit", {}))
-    return (recipe["optimizer"] if optimizer is UNSET else optimizer,
-            recipe["batch_size"] if batch_size is UNSET else batch_size,
-            recipe["epochs"] if epochs is UNSET else epochs)
+    """The optimizer, batch size and epochs ``fit`` will use (see :func:`fit_recipe`, which also
+    gives the learning rate)."""
+    recipe = fit_recipe(model, optimizer=optimizer, batch_size=batch_size, epochs=epochs)
+    return recipe["optimizer"], recipe["batch_size"], recipe["epochs"]
 
 
 def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: int | None = UNSET,
-        lr: float = 3e-3, optimizer: str = UNSET, weight_decay: float = 0.0,
+        lr: float = UNSET, optimizer: str = UNSET, weight_decay: float = 0.0,
         schedule: str = "onecycle", loss_fn: LossFn | None = None, x_val: torch.Tensor | None = None,
         device: torch.device | str | None = None, seed: int = 0, quiet: bool = False,
         desc: str | None = None, callback: Callable[[int, nn.Module], None] | None = None) -> History:
@@ -84,13 +101,15 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
         default 128.
     optimizer: ``"adam"`` (default) or ``"lbfgs"`` (always full batch; exact and fast for linear
         models).
+    lr: Adam's peak learning rate; default 3e-3.
     When neither ``optimizer`` nor ``batch_size`` is given, a model's ``recommended_fit`` replaces
-    these defaults (see :func:`resolve_recipe`): ``fit(LinearAutoencoder(...), x)`` runs full-batch
+    these defaults (see :func:`fit_recipe`): ``fit(LinearAutoencoder(...), x)`` runs full-batch
     L-BFGS, because mini-batch Adam leaves a linear autoencoder far from PCA's optimum.
     schedule: ``"onecycle"`` (warm-up then cosine decay, a robust default) or ``"constant"``.
     x_val: optional held-out data; its loss is logged each epoch (no gradients, eval mode).
     """
-    optimizer, batch_size, epochs = resolve_recipe(model, optimizer, batch_size, epochs)
+    recipe = fit_recipe(model, optimizer=optimizer, batch_size=batch_size, epochs=epochs, lr=lr)
+    optimizer, batch_size, epochs, lr = (recipe[k] for k in ("optimizer", "batch_size", "epochs", "lr"))
     if epochs <= 0:
         raise ValueError(f"epochs must be positive, got {epochs}")
     if optimizer not in ("adam", "lbfgs"):
@@ -110,7 +129,7 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
     history = History()
     start = time.perf_counter()
     params = [p for p in model.parameters() if p.requires_grad]
-    shuffle = torch.Generator().manual_seed(seed)
+    shuffle = rng.generator(seed)
 
     if optimizer == "lbfgs":
         opt: torch.optim.Optimizer = torch.optim.LBFGS(
@@ -137,7 +156,7 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
             with torch.no_grad():
                 epoch_loss = float(loss_fn(model, x))
         else:
-            order = torch.randperm(n, generator=shuffle).to(where) if batch < n else None
+            order = rng.randperm(n, shuffle, where) if batch < n else None
             total = torch.zeros((), device=where)
             for i in range(steps):
                 xb = x if order is None else x[order[i * batch:(i + 1) * batch]]
@@ -189,17 +208,31 @@ def _model_device(model: nn.Module) -> torch.device:
 
 @torch.no_grad()
 def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Codes for a whole data set, in eval mode: ``(n, ...) -> (n, code_size)`` on the CPU."""
+    """Codes for a whole data set, in eval mode: ``(n, ...) -> (n, code_size)`` on the CPU.
+
+    The model's train/eval mode is restored afterwards, as :func:`evaluate` does.
+    """
+    was_training = model.training
     model.eval()
     where = _model_device(model)
-    return torch.cat([model.encode(x[i:i + batch_size].to(where)).cpu()
-                      for i in range(0, len(x), batch_size)])
+    try:
+        return torch.cat([model.encode(x[i:i + batch_size].to(where)).cpu()
+                          for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
 
 
 @torch.no_grad()
 def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Reconstructions ``x_hat`` of a whole data set, in eval mode, same shape as ``x``, on the CPU."""
+    """Reconstructions ``x_hat`` of a whole data set, in eval mode, same shape as ``x``, on the CPU.
+
+    The model's train/eval mode is restored afterwards, as :func:`evaluate` does.
+    """
+    was_training = model.training
     model.eval()
     where = _model_device(model)
-    return torch.cat([model(x[i:i + batch_size].to(where))[1].cpu()
-                      for i in range(0, len(x), batch_size)])
+    try:
+        return torch.cat([model(x[i:i + batch_size].to(where))[1].cpu()
+                          for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)

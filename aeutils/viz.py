@@ -13,12 +13,22 @@ from matplotlib.figure import Figure
 from aeutils.checks import require_unit_range
 
 
-def _figure_png(fig: Figure) -> bytes:
+def figure_png(fig: Figure, dpi: float | None = None, tight: bool = True) -> bytes:
+    """Render a matplotlib figure to PNG bytes: the library's one PNG renderer (notebook output
+    and the widgets' images both come from here).
+
+    dpi: dots per inch (default: the figure's own); tight: crop to what is drawn (costs a second
+    layout pass, so the widgets, which redraw on every slider move, skip it).
+    """
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=fig.dpi if dpi is None else dpi,
+                bbox_inches="tight" if tight else None)
     return buffer.getvalue()
+
+
+_figure_png = figure_png  # the name this had when it was private
 
 
 def _show_figures_in_ipython() -> None:
@@ -35,7 +45,7 @@ def _show_figures_in_ipython() -> None:
     try:
         formatter.lookup_by_type(Figure)
     except KeyError:
-        formatter.for_type(Figure, _figure_png)
+        formatter.for_type(Figure, figure_png)
 
 
 _show_figures_in_ipython()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as W
@@ -19,16 +18,18 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from aeutils import metrics, noise, viz
+from aeutils import metrics, noise, rng, viz
 
 Render = Callable[..., tuple[Figure, str]]
 
 
-def figure_png(fig: Figure, dpi: int = 80) -> bytes:
-    """Render a matplotlib figure to PNG bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+WIDGET_DPI = 80  # small enough to redraw quickly on every slider move
+
+
+def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
+    """Render a matplotlib figure to PNG bytes the way the explorers show it (``viz.figure_png``
+    at ``dpi``, uncropped)."""
+    return viz.figure_png(fig, dpi=dpi, tight=False)
 
 
 class Explorer:
@@ -124,7 +125,7 @@ def noise_explorer(model: torch.nn.Module, images: torch.Tensor,
     clean = images[:n].to(where)
 
     def render(kind: str, level: float) -> tuple[Figure, str]:
-        noisy = noise.corrupt(clean, kind, level, torch.Generator().manual_seed(seed))
+        noisy = noise.corrupt(clean, kind, level, rng.generator(seed))
         denoised = model(noisy)[1]
         before, after = metrics.psnr(noisy, clean), metrics.psnr(denoised, clean)
         text = f"{kind} at {level:.2f}: noisy {before:.1f} dB -> denoised {after:.1f} dB PSNR"
@@ -199,7 +200,7 @@ def masking_explorer(model: torch.nn.Module, tokenizer, blocks: torch.Tensor,
     accuracy: dict[float, float] = {}
     examples: dict[float, str] = {}
     for rate in rates:
-        g = torch.Generator().manual_seed(seed)
+        g = rng.generator(seed)
         masked = noise.bert_mask(blocks, tokenizer.MASK, tokenizer.vocab_size, rate, g,
                                  tokenizer.num_special, mask_prob=1.0, random_prob=0.0)
         guess = model(masked.tokens)[1].argmax(-1)

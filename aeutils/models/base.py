@@ -1,9 +1,31 @@
-"""The autoencoder recipe: input -> encoder -> hidden state h -> decoder -> the same input."""
+"""The autoencoder recipe: input -> encoder -> hidden state h -> decoder -> the same input.
+
+Every course model follows one interface, written down twice: :class:`AutoencoderModel` (a
+``typing.Protocol``, so any object with these members passes ``isinstance``, a student's model
+included) and :class:`CourseModel`, the base class the library's models share, which computes the
+shapes one way and gives ``forward`` for free. Shapes, for images:
+
+- ``input_shape``: the shape of one input, e.g. ``(1, 28, 28)``; ``input_dim = prod(input_shape)``;
+- ``encode(x: (batch, *input_shape) or (batch, input_dim)) -> h: (batch, code_size)``;
+- ``decode(h: (batch, code_size)) -> x_hat: (batch, *input_shape)``;
+- ``forward(x) -> AEOutput(h, x_hat)`` with ``x_hat`` in ``x``'s shape. A model may return a
+  longer NamedTuple whose first two fields are ``h`` and ``x_hat`` (``VAEOutput`` adds ``mu``,
+  ``logvar``, ``logits``), so ``out.h``, ``out.x_hat``, ``out[0]`` and ``out[1]`` work for all;
+- ``loss(x) -> ()``: the training objective, a scalar ``aeutils.train.fit`` minimizes;
+- ``recommended_fit`` (optional): the ``fit`` settings the model trains well with (``{}``: fit's
+  defaults suit it).
+
+The masked-token model reads token ids instead: ``x: (batch, length)`` int64 with ``length <=
+input_shape[0]``, ``h: (batch, length, code_size)``, ``x_hat``: logits ``(batch, length, vocab)``.
+In eval mode ``encode``, ``decode`` and ``forward`` are deterministic for every model; ``loss`` may
+still draw noise (a denoising or masked-token loss corrupts its input; the VAE's ELBO samples).
+"""
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -33,7 +55,62 @@ def check_code_size(code_size: int) -> int:
     return code_size
 
 
-class Autoencoder(nn.Module):
+@runtime_checkable
+class AutoencoderModel(Protocol):
+    """The interface every course model follows (see the module's docstring for the shapes).
+
+    ``recommended_fit`` is optional and so not part of the check: ``fit`` reads it if present.
+    """
+
+    input_shape: tuple[int, ...]
+    input_dim: int
+    code_size: int
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor: ...
+
+    def decode(self, h: torch.Tensor) -> torch.Tensor: ...
+
+    def forward(self, x: torch.Tensor) -> AEOutput: ...
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
+class CourseModel(nn.Module):
+    """Base class of every course model: the shapes, computed one way, and ``forward``.
+
+    A subclass calls :meth:`set_shapes` in its ``__init__`` (or defines ``input_shape`` and
+    ``code_size`` as properties, as a wrapper does) and implements ``encode``, ``decode`` and
+    ``loss``; ``input_dim`` always follows from ``input_shape``. ``recommended_fit`` names the
+    training recipe ``aeutils.train.fit`` uses when the caller does not choose one (see
+    ``aeutils.train.resolve_recipe``); empty means fit's defaults suit the model.
+    """
+
+    recommended_fit: ClassVar[Mapping[str, Any]] = {}
+
+    def set_shapes(self, input_shape: int | tuple[int, ...], code_size: int) -> None:
+        self.input_shape = as_shape(input_shape)
+        self.code_size = check_code_size(code_size)
+
+    @property
+    def input_dim(self) -> int:
+        """The number of values in one input: ``prod(input_shape)``."""
+        return math.prod(self.input_shape)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define encode(x) -> h")
+
+    def decode(self, h: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define decode(h) -> x_hat")
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define loss(x) -> scalar")
+
+    def forward(self, x: torch.Tensor) -> AEOutput:
+        h = self.encode(x)
+        return AEOutput(h, self.decode(h))
+
+
+class Autoencoder(CourseModel):
     """Base class for image autoencoders.
 
     Subclasses implement ``encode_flat(x: (batch, D)) -> h`` and ``decode_flat(h) -> (batch, D)``.
@@ -43,9 +120,7 @@ class Autoencoder(nn.Module):
 
     def __init__(self, input_shape: int | tuple[int, ...], code_size: int):
         super().__init__()
-        self.input_shape = as_shape(input_shape)
-        self.input_dim = math.prod(self.input_shape)
-        self.code_size = check_code_size(code_size)
+        self.set_shapes(input_shape, code_size)
 
     def encode_flat(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -9,10 +9,10 @@ from torch import nn
 
 from aeutils import losses, noise
 from aeutils.checks import require_integer, require_ndim
-from aeutils.models.base import AEOutput
+from aeutils.models.base import AEOutput, CourseModel
 
 
-class MaskedTokenDenoiser(nn.Module):
+class MaskedTokenDenoiser(CourseModel):
     """Token + position embeddings -> transformer encoder -> per-position vocabulary scores.
 
     ``encode(tokens: (batch, length) int64) -> h: (batch, length, dim)``;
@@ -20,7 +20,15 @@ class MaskedTokenDenoiser(nn.Module):
     ``loss(tokens)`` corrupts the tokens with ``noise.bert_mask`` at ``rate`` (15%, 80/10/10) and
     scores only the selected positions. With ``rate=0`` it trains on the copy task instead
     (predict every token from an uncorrupted input), which is trivial to solve and teaches nothing.
+
+    In the course's one interface, ``input_shape = (max_len,)`` (the longest sequence) and
+    ``code_size = dim`` (one code per token). Its recipe (``recommended_fit``) is fit's Adam at
+    lr 1e-2: on lecture 05's prose, fit's default 3e-3 for 20 epochs left the masked-token accuracy
+    at 8.9% (a 2-layer, 64-wide model; 7.5% for a 1-layer, 32-wide one) against 7.0% for always
+    guessing the most frequent word; 1e-2 reached 10.0% (9.6%).
     """
+
+    recommended_fit = {"lr": 1e-2}
 
     def __init__(self, vocab_size: int, max_len: int = 64, dim: int = 64, heads: int = 4,
                  layers: int = 2, mask_id: int = 2, num_special: int = 4, rate: float = 0.15,
@@ -30,6 +38,7 @@ class MaskedTokenDenoiser(nn.Module):
         if dim % heads:
             raise ValueError(f"dim={dim} must be divisible by heads={heads}")
         self.vocab_size, self.max_len, self.dim = vocab_size, max_len, dim
+        self.set_shapes((max_len,), dim)  # the longest sequence; one dim-wide code per token
         self.mask_id, self.num_special, self.rate = mask_id, num_special, rate
         self.generator = generator
         self.token_embedding = nn.Embedding(vocab_size, dim)

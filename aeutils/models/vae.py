@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-from torch import nn
 
-from aeutils import losses
+from aeutils import losses, rng
 from aeutils.checks import flat_features
-from aeutils.models.base import as_shape, check_code_size, mlp
+from aeutils.models.base import CourseModel, mlp
 
 
 class VAEOutput(NamedTuple):
+    """``AEOutput``'s two fields first (``h``, ``x_hat``), then the posterior and the logits."""
+
     h: torch.Tensor  # (batch, latent) a reparameterized sample z
     x_hat: torch.Tensor  # pixel probabilities, shape of the input
     mu: torch.Tensor  # (batch, latent)
@@ -20,7 +21,7 @@ class VAEOutput(NamedTuple):
     logits: torch.Tensor  # decoder scores, shape of the input
 
 
-class VAE(nn.Module):
+class VAE(CourseModel):
     """Encoder ``x -> (mu, logvar)``, sample ``z = mu + sigma * eps``, Bernoulli decoder ``z -> x``.
 
     ``loss(x) = -elbo(x).mean()`` in nats per image. ``encode(x)`` returns ``mu`` (the
@@ -33,9 +34,8 @@ class VAE(nn.Module):
     def __init__(self, input_shape: int | tuple[int, ...] = (1, 28, 28), latent_size: int = 2,
                  hidden: tuple[int, ...] = (256,)):
         super().__init__()
-        self.input_shape = as_shape(input_shape)
-        self.input_dim = int(torch.tensor(self.input_shape).prod())
-        self.code_size = self.latent_size = check_code_size(latent_size)
+        self.set_shapes(input_shape, latent_size)
+        self.latent_size = self.code_size
         hidden = tuple(hidden)
         self.encoder = mlp([self.input_dim, *hidden, 2 * latent_size])
         self.decoder = mlp([latent_size, *reversed(hidden), self.input_dim])
@@ -51,8 +51,7 @@ class VAE(nn.Module):
                        generator: torch.Generator | None = None) -> torch.Tensor:
         """``z = mu + exp(logvar / 2) * eps`` with ``eps ~ N(0, I)``: the sample is a differentiable
         function of ``mu`` and ``logvar``, so gradients reach the encoder."""
-        where = generator.device if generator is not None else mu.device
-        eps = torch.randn(mu.shape, generator=generator, device=where).to(mu.device, mu.dtype)
+        eps = rng.randn(mu.shape, generator, mu.device, mu.dtype)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -89,6 +88,5 @@ class VAE(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decode ``n`` codes drawn from the prior: ``(n, *input_shape)`` probabilities."""
         device = next(self.parameters()).device
-        where = generator.device if generator is not None else device
-        z = torch.randn((n, self.latent_size), generator=generator, device=where).to(device)
+        z = rng.randn((n, self.latent_size), generator, device)
         return self.decode(z)
