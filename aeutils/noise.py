@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import torch
 
-from aeutils.checks import require_float, require_integer, require_unit_range
+from aeutils.validate import require_float, require_integer, require_unit_range
 
 
 def _uniform(shape: torch.Size, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from aeutils.checks import require_float, require_ndim
+from aeutils.validate import require_float, require_ndim
 
 
 class ToyActivations(NamedTuple):

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from aeutils import losses
-from aeutils.checks import flat_features
 from aeutils.models.base import as_shape, check_code_size, mlp
+from aeutils.validate import flat_features
 
 
 class VAEOutput(NamedTuple):
