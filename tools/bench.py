@@ -383,13 +383,14 @@ def _self_and_children_cpu() -> float:
 
 
 class PhaseTimer:
-    """Wall seconds spent in chosen functions of the grading code, by wrapping (not editing) them.
+    """Seconds spent in chosen functions of the grading code, by wrapping (not editing) them.
 
-    ``with PhaseTimer({"preflight": (Batch, "_preflight"), ...}) as t: ...``; then ``t.seconds``.
+    ``with PhaseTimer({"preflight": (Batch, "_preflight"), ...}) as t: ...``; then ``t.seconds``
+    (wall) and ``t.cpu`` (this process and the children it waited for: right for one job at a time).
     """
 
     def __init__(self, targets: dict[str, tuple[object, str]]) -> None:
-        self.targets, self.seconds, self._saved = targets, {}, []
+        self.targets, self.seconds, self.cpu, self._saved = targets, {}, {}, []
 
     def __enter__(self) -> PhaseTimer:
         for phase, (owner, attr) in self.targets.items():
@@ -400,11 +401,12 @@ class PhaseTimer:
 
     def _timed(self, phase: str, fn: Callable) -> Callable:
         def timed(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _self_and_children_cpu()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - t0
+                self.cpu[phase] = self.cpu.get(phase, 0.0) + _self_and_children_cpu() - c0
         return timed
 
     def __exit__(self, *exc) -> None:
@@ -476,7 +478,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
         return {"assignment": assignment, "plain_cpu_s": plain_cpu, "plain_wall_s": plain_wall,
                 "grade_cpu_s": grade_cpu, "grade_wall_s": grade_wall,
                 "ratio_cpu": grade_cpu / plain_cpu, "ratio_wall": grade_wall / plain_wall,
-                "breakdown_wall_s": breakdown,
+                "breakdown_wall_s": breakdown, "breakdown_cpu_s": dict(timer.cpu),
                 "worker_import_cpu_s": boot_cpu - bare_cpu, "worker_import_wall_s": boot_wall - bare_wall,
                 "statuses": [r["status"] for r in results], "log": log}
     finally:
@@ -488,8 +490,10 @@ def grading_lines(g: dict) -> list[str]:
              f"ratio {g['ratio_cpu']:.2f}x (CPU s; wall {g['plain_wall_s']:.1f} / "
              f"{g['grade_wall_s']:.1f} s, ratio {g['ratio_wall']:.2f}x; goal <= "
              f"{GOAL_GRADING_OVERHEAD}x; {', '.join(g['statuses'])})"]
-    lines += [f"    {phase:<48s} {seconds:6.1f} s wall" for phase, seconds in
-              g["breakdown_wall_s"].items() if phase != "worker process"]
+    cpu = g["breakdown_cpu_s"]
+    lines += [f"    {phase:<48s} {seconds:6.1f} s wall"
+              + (f", {cpu[phase]:6.1f} s CPU" if phase in cpu else "")
+              for phase, seconds in g["breakdown_wall_s"].items()]
     lines.append(f"    (of the worker's start-up: importing aeutils.instructor.worker "
                  f"{g['worker_import_cpu_s']:.1f} s CPU)")
     return lines
