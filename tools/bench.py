@@ -451,9 +451,12 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                  "--ExecutePreprocessor.timeout=600", "--output-dir", str(work / "plain"),
                  str(nb)], env, nb.parent)
             plain_cpu, plain_wall = plain_cpu + cpu, plain_wall + wall
-        # a bare interpreter and the worker's imports: the fixed start-up cost of each worker
-        boot_cpu, boot_wall, _ = _timed_run([sys.executable, "-c", "import aeutils.instructor.worker"],
-                                            env, course)
+        # a bare interpreter and the worker's imports (booted as the grader boots it, without
+        # aeutils/__init__): the fixed start-up cost of each worker
+        boot = grading._WORKER_BOOT.split("from aeutils.instructor.worker")[0]
+        boot_cpu, boot_wall, _ = _timed_run(
+            [sys.executable, "-c", boot + "import aeutils.instructor.worker", grading.PACKAGE_DIR],
+            env, course)
         bare_cpu, bare_wall, _ = _timed_run([sys.executable, "-c", "pass"], env, course)
         log: list[str] = []
         phases = {"preflight (one sandboxed kernel)": (grading.Batch, "_preflight"),
@@ -495,7 +498,8 @@ def grading_lines(g: dict) -> list[str]:
               + (f", {cpu[phase]:6.1f} s CPU" if phase in cpu else "")
               for phase, seconds in g["breakdown_wall_s"].items()]
     lines.append(f"    (of the worker's start-up: importing aeutils.instructor.worker "
-                 f"{g['worker_import_cpu_s']:.1f} s CPU)")
+                 f"{g['worker_import_cpu_s']:.1f} s CPU; the preflight kernel's CPU is not counted: "
+                 "the sandbox does not hand it back as a child)")
     return lines
 
 
