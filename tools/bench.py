@@ -494,6 +494,9 @@ def grading_lines(g: dict) -> list[str]:
              f"{g['grade_wall_s']:.1f} s, ratio {g['ratio_wall']:.2f}x; goal <= "
              f"{GOAL_GRADING_OVERHEAD}x; {', '.join(g['statuses'])})"]
     cpu = g["breakdown_cpu_s"]
+    if "worker process" in cpu:  # what each further submission of a batch adds
+        lines.append(f"    per submission (the worker alone, without the once-per-batch template "
+                     f"and preflight): {cpu['worker process'] / g['plain_cpu_s']:.2f}x plain, CPU")
     lines += [f"    {phase:<48s} {seconds:6.1f} s wall"
               + (f", {cpu[phase]:6.1f} s CPU" if phase in cpu else "")
               for phase, seconds in g["breakdown_wall_s"].items()]
