@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 # jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test test-lowest course release grade feedback browser-test lint doctor clean
+.PHONY: setup lab test test-lowest course release grade feedback browser-test lint doctor clean bench
 
 setup: $(STAMP)
 
@@ -58,6 +58,11 @@ course: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/aeutils doctor
+
+# Course recipes vs a textbook PyTorch loop, course CPU time, grading overhead (not part of `make
+# test`; several minutes). BENCH_ARGS=--skip-course leaves out executing every notebook.
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
 # Instructors: ASSIGNMENT=<id> releases one (default: all); SUBMISSIONS=<folder> to grade
 # (JOBS=N at a time, or SCHEDULER=tcp://HOST:8786 on a Dask cluster: docs/cluster.md).

@@ -16,8 +16,8 @@ from typing import NamedTuple
 import torch
 
 from aeutils import rng
-from aeutils.checks import require_float, require_integer, require_ndim
 from aeutils.noise import MaskedTokens
+from aeutils.validate import require_float, require_integer, require_ndim
 
 
 @torch.no_grad()

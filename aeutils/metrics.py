@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from aeutils.checks import require_float, require_ndim, require_same_shape
+from aeutils.validate import require_float, require_ndim, require_same_shape
 
 
 def _matrix(x: torch.Tensor | np.ndarray, name: str = "x") -> np.ndarray:

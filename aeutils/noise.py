@@ -11,7 +11,7 @@ from typing import NamedTuple
 import torch
 
 from aeutils import rng
-from aeutils.checks import require_float, require_integer, require_unit_range
+from aeutils.validate import require_float, require_integer, require_unit_range
 
 
 def _rate(value: float, name: str) -> float:

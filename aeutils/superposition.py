@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from aeutils import rng
-from aeutils.checks import require_float, require_ndim
+from aeutils.validate import require_float, require_ndim
 
 
 class ToyActivations(NamedTuple):

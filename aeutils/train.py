@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from aeutils import rng
+from aeutils import rng, validate
 from aeutils.runtime import device as default_device
 
 LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
@@ -142,44 +142,55 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
                                                          pct_start=0.1)
                      if schedule == "onecycle" else None)
 
+    # Validate once per fit, not per step: the data's value range is read here (one host sync),
+    # the first step runs every input check, later steps reuse that range (aeutils.validate).
+    trusted = validate.trusting(x)
     bar = tqdm(range(epochs), desc=desc or type(model).__name__, disable=quiet, leave=True)
-    for epoch in bar:
-        model.train()
-        if optimizer == "lbfgs":
-            def closure() -> torch.Tensor:
-                opt.zero_grad()
-                value = loss_fn(model, x)
-                value.backward()
-                return value
+    with trusted as data:
+        for epoch in bar:
+            model.train()
+            if optimizer == "lbfgs":
+                data.batch = x
 
-            opt.step(closure)
-            with torch.no_grad():
-                epoch_loss = float(loss_fn(model, x))
-        else:
-            order = rng.randperm(n, shuffle, where) if batch < n else None
-            total = torch.zeros((), device=where)
-            for i in range(steps):
-                xb = x if order is None else x[order[i * batch:(i + 1) * batch]]
-                value = loss_fn(model, xb)
-                opt.zero_grad(set_to_none=True)
-                value.backward()
-                opt.step()
-                if scheduler is not None:
-                    scheduler.step()
-                total += value.detach() * len(xb)
-            epoch_loss = float(total) / n  # one device sync per epoch, not per batch
-        if not math.isfinite(epoch_loss):
-            raise FloatingPointError(
-                f"the training loss became {epoch_loss} at epoch {epoch + 1}; lower lr (now {lr}).")
-        history.loss.append(epoch_loss)
-        history.lr.append(opt.param_groups[0]["lr"])
-        postfix = {"loss": f"{epoch_loss:.4g}"}
-        if x_val is not None:
-            history.val_loss.append(evaluate(model, x_val, loss_fn=loss_fn))
-            postfix["val"] = f"{history.val_loss[-1]:.4g}"
-        bar.set_postfix(postfix)
-        if callback is not None:
-            callback(epoch, model)
+                def closure() -> torch.Tensor:
+                    opt.zero_grad()
+                    value = loss_fn(model, x)
+                    value.backward()
+                    return value
+
+                opt.step(closure)
+                data.active = True  # the first L-BFGS step ran every check
+                with torch.no_grad():
+                    epoch_loss = float(loss_fn(model, x))
+            else:
+                order = rng.randperm(n, shuffle, where) if batch < n else None
+                total = torch.zeros((), device=where)
+                for i in range(steps):
+                    xb = x if order is None else x[order[i * batch:(i + 1) * batch]]
+                    data.batch = xb
+                    value = loss_fn(model, xb)
+                    opt.zero_grad(set_to_none=True)
+                    value.backward()
+                    opt.step()
+                    if scheduler is not None:
+                        scheduler.step()
+                    total += value.detach() * len(xb)
+                    data.active = True  # the first step ran every check
+                epoch_loss = float(total) / n  # one device sync per epoch, not per batch
+            if not math.isfinite(epoch_loss):
+                raise FloatingPointError(f"the training loss became {epoch_loss} at epoch "
+                                         f"{epoch + 1}; lower lr (now {lr}).")
+            history.loss.append(epoch_loss)
+            history.lr.append(opt.param_groups[0]["lr"])
+            postfix = {"loss": f"{epoch_loss:.4g}"}
+            if x_val is not None:
+                with validate.checking_all():  # held-out data: checked, once per epoch
+                    history.val_loss.append(evaluate(model, x_val, loss_fn=loss_fn))
+                postfix["val"] = f"{history.val_loss[-1]:.4g}"
+            bar.set_postfix(postfix)
+            if callback is not None:
+                with validate.checking_all():
+                    callback(epoch, model)
     model.eval()
     history.seconds = time.perf_counter() - start
     return history

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from aeutils.checks import require_unit_range
+from aeutils.validate import require_unit_range
 
 
 def figure_png(fig: Figure, dpi: float | None = None, tight: bool = True) -> bytes:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from aeutils.checks import require_float
+from aeutils.validate import require_float
 
 
 @dataclass

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from aeutils import losses
-from aeutils.checks import flat_features
+from aeutils.validate import flat_features
 
 
 class AEOutput(NamedTuple):

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from aeutils import losses, noise
-from aeutils.checks import require_integer, require_ndim
 from aeutils.models.base import AEOutput, CourseModel
+from aeutils.validate import require_integer, require_ndim, value_range
 
 
 class MaskedTokenDenoiser(CourseModel):
@@ -61,11 +61,15 @@ class MaskedTokenDenoiser(CourseModel):
         require_ndim(tokens, (2,), "tokens", "(batch, length)")
         if tokens.shape[1] > self.max_len:
             raise ValueError(f"sequences are {tokens.shape[1]} tokens long; max_len is {self.max_len}")
-        if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= self.vocab_size):
+        known = value_range(tokens)  # inside fit: read once per fit, not per step
+        if known is not None and (known[0] < 0 or known[1] >= self.vocab_size):
             raise ValueError(f"token ids must be in 0..{self.vocab_size - 1}")
 
     def encode(self, tokens: torch.Tensor) -> torch.Tensor:
         self._check(tokens)
+        return self._encode(tokens)
+
+    def _encode(self, tokens: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(tokens.shape[1], device=tokens.device)
         h = self.token_embedding(tokens) + self.position_embedding(positions)
         if self.neighbours is not None:  # (batch, length, dim) -> conv over length -> back
@@ -83,11 +87,14 @@ class MaskedTokenDenoiser(CourseModel):
         if self.rate == 0:
             logits = self(tokens).x_hat
             return losses.masked_token_loss(logits, tokens, torch.ones_like(tokens, dtype=torch.bool))
+        self._check(tokens)
         corrupted = noise.bert_mask(tokens, self.mask_id, self.vocab_size, self.rate,
                                     self.generator, self.num_special)
-        if not bool(corrupted.mask.any()):
-            return self(tokens).x_hat.sum() * 0.0  # nothing selected in this batch
         # Same value as losses.masked_token_loss(self(...).x_hat, targets, mask), but the vocabulary
         # head runs only on the ~15% of positions that are scored (a third less training time).
-        h = self.encode(corrupted.tokens)
-        return F.cross_entropy(self.decode(h[corrupted.mask]), corrupted.targets[corrupted.mask])
+        # The corrupted ids are valid ids by construction: no second check. A batch with nothing
+        # selected gives 0 (sum over no positions / 1), without asking the device whether it is.
+        h = self._encode(corrupted.tokens)
+        scored = F.cross_entropy(self.decode(h[corrupted.mask]), corrupted.targets[corrupted.mask],
+                                 reduction="sum")
+        return scored / corrupted.mask.sum().clamp_min(1)

@@ -7,8 +7,8 @@ from typing import NamedTuple
 import torch
 
 from aeutils import losses, rng
-from aeutils.checks import flat_features
 from aeutils.models.base import CourseModel, mlp
+from aeutils.validate import flat_features
 
 
 class VAEOutput(NamedTuple):

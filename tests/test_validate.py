@@ -1,0 +1,130 @@
+"""Input validation happens once per ``fit``, not once per step (no host sync per batch).
+
+``aeutils.grading_sync.count_host_syncs`` normally ignores the library's own reads; here it counts
+them (only torch's own, e.g. the optimizers' step counters, stay out), so a value check that reads
+the device in every step shows up as a count that grows with the number of steps.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import aeutils.grading_sync as grading_sync
+from aeutils import losses, models, noise, train, validate
+from aeutils.grading_sync import count_host_syncs
+
+IMAGES = torch.rand(256, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+TOKENS = torch.randint(4, 50, (256, 12), generator=torch.Generator().manual_seed(0))
+
+MODELS = {
+    "linear": lambda: models.LinearAutoencoder((1, 8, 8), 4),
+    "mlp": lambda: models.MLPAutoencoder((1, 8, 8), 4, hidden=(16,)),
+    "conv": lambda: models.ConvAutoencoder((1, 8, 8), 4, channels=(4, 8)),
+    "sparse-kl": lambda: models.SparseAutoencoder((1, 8, 8), 32, sparsity="kl"),
+    "sparse-topk": lambda: models.SparseAutoencoder((1, 8, 8), 32, sparsity="topk", k=4, aux_k=4),
+    "denoising": lambda: models.DenoisingAutoencoder(models.MLPAutoencoder((1, 8, 8), 4, (16,)),
+                                                     "gaussian", 0.3),
+    "vae": lambda: models.VAE((1, 8, 8), latent_size=2, hidden=(16,)),
+    "masked-tokens": lambda: models.MaskedTokenDenoiser(50, max_len=12, dim=16, heads=2, layers=1),
+    "copy-task": lambda: models.MaskedTokenDenoiser(50, max_len=12, dim=16, heads=2, layers=1,
+                                                    rate=0.0),
+}
+
+
+@pytest.fixture
+def count_library_syncs(monkeypatch):
+    """count_host_syncs, counting aeutils' own reads too (torch's own are still left out)."""
+    monkeypatch.setattr(grading_sync, "_LIBRARY_DIRS", (grading_sync._TORCH_DIR,))
+
+    def syncs_of_fit(make, x, batch_size: int) -> int:
+        torch.manual_seed(0)
+        model = make()
+        with count_host_syncs() as syncs:
+            train.fit(model, x, epochs=2, batch_size=batch_size, optimizer="adam", quiet=True)
+        return syncs.count
+
+    return syncs_of_fit
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_fit_reads_the_device_per_epoch_not_per_step(name, count_library_syncs):
+    x = TOKENS if name in ("masked-tokens", "copy-task") else IMAGES
+    one_step = count_library_syncs(MODELS[name], x, batch_size=256)  # 1 step per epoch
+    many_steps = count_library_syncs(MODELS[name], x, batch_size=16)  # 16 steps per epoch
+    assert many_steps == one_step, (
+        f"{name}: {many_steps} host syncs with 16 steps per epoch, {one_step} with 1: a check "
+        "reads the device in every step")
+    assert one_step <= 8  # the data's range once, the first step's checks, one per epoch
+
+
+def test_lbfgs_fit_reads_the_device_per_epoch_not_per_evaluation(count_library_syncs, monkeypatch):
+    def syncs(epochs: int) -> int:
+        model = models.DenoisingAutoencoder(models.LinearAutoencoder((1, 8, 8), 4), "gaussian", 0.3)
+        with count_host_syncs() as counted:
+            train.fit(model, IMAGES, epochs=epochs, optimizer="lbfgs", batch_size=None, quiet=True)
+        return counted.count
+
+    # each L-BFGS step evaluates the loss up to 20+ times; only the per-epoch loss is read
+    assert syncs(3) - syncs(1) == 2
+
+
+def test_a_bad_value_in_a_later_batch_still_stops_fit_with_the_message():
+    x = IMAGES.clone()
+    x[-1, 0, 0, 0] = 2.0  # not in the first batch of any order: only the whole-data range sees it
+    dae = models.DenoisingAutoencoder(models.MLPAutoencoder((1, 8, 8), 4, (16,)), "gaussian", 0.3)
+    with pytest.raises(ValueError, match=r"values in \[0, 1\], got min .* and max 2"):
+        train.fit(dae, x, epochs=1, batch_size=16, quiet=True)
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        train.fit(models.VAE((1, 8, 8), 2, (16,)), x, epochs=1, batch_size=16, quiet=True)
+    tokens = TOKENS.clone()
+    tokens[-1, -1] = 50
+    with pytest.raises(ValueError, match="token ids must be in 0..49"):
+        train.fit(MODELS["masked-tokens"](), tokens, epochs=1, batch_size=16, quiet=True)
+
+
+def test_checks_of_model_outputs_run_in_the_first_step():
+    class BadCodes(torch.nn.Module):  # feeds ReLU codes (not in [0, 1]) to the KL penalty
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(64, 8)
+
+        def loss(self, x):
+            return losses.kl_sparsity(torch.relu(self.lin(x.flatten(1))) + 2.0)
+
+    with pytest.raises(ValueError, match="activations in"):
+        train.fit(BadCodes(), IMAGES, epochs=1, batch_size=16, quiet=True)
+
+
+def test_checks_are_back_after_fit_even_when_it_failed():
+    bad = IMAGES * 3
+    with pytest.raises(ValueError):
+        train.fit(models.VAE((1, 8, 8), 2, (16,)), bad, epochs=1, batch_size=16, quiet=True)
+    train.fit(models.MLPAutoencoder((1, 8, 8), 4, (16,)), IMAGES, epochs=1, quiet=True)
+    for call in (lambda: noise.gaussian(bad, 0.1), lambda: losses.bce(bad, bad),
+                 lambda: losses.kl_sparsity(bad.flatten(1))):
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            call()
+
+
+def test_the_callback_and_held_out_data_are_checked_inside_fit():
+    seen = []
+
+    def callback(epoch, model):
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            noise.gaussian(IMAGES * 3, 0.1)
+        seen.append(epoch)
+
+    dae = models.DenoisingAutoencoder(models.MLPAutoencoder((1, 8, 8), 4, (16,)), "gaussian", 0.3)
+    train.fit(dae, IMAGES, epochs=2, batch_size=16, quiet=True, callback=callback)
+    assert seen == [0, 1]
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        train.fit(dae, IMAGES, epochs=1, batch_size=16, quiet=True, x_val=IMAGES * 3)
+
+
+def test_the_old_module_name_is_the_same_module():
+    import aeutils.checks
+    from aeutils.checks import require_unit_range
+
+    assert aeutils.checks is validate
+    assert require_unit_range is validate.require_unit_range
