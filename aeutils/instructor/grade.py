@@ -56,14 +56,9 @@ from .regrade import keep_manual_work
 from .sandbox import can_isolate, isolation_summary
 
 STATE_DIR = ".grading"
-PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
-# A worker needs aeutils.instructor but not the library: registering the package without running
-# aeutils/__init__.py (which imports torch) saves seconds of CPU per submission.
-_WORKER_BOOT = (
-    "import sys, types; pkg = types.ModuleType('aeutils'); pkg.__path__ = [sys.argv[1]]; "
-    "sys.modules['aeutils'] = pkg; from aeutils.instructor.worker import main; "
-    "sys.exit(main(sys.argv[2:]))"
-)
+#: The folder that holds the ``aeutils`` package: on each worker's PYTHONPATH, so that a batch
+#: started from a checkout grades with that checkout's code, installed or not.
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def folder_hash(folder: Path) -> str:
@@ -293,10 +288,12 @@ class Batch:
             ws.mkdir(parents=True)
             (ws / "job.json").write_text(json.dumps(job))
             env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
-                   + os.environ.get("PATH", "")}
+                   + os.environ.get("PATH", ""),
+                   "PYTHONPATH": os.pathsep.join(filter(None, [
+                       _PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))}
             with (ws / "worker.log").open("wb") as logf:
                 proc = subprocess.Popen(
-                    [sys.executable, "-c", _WORKER_BOOT, PACKAGE_DIR, str(ws / "job.json")],
+                    [sys.executable, "-m", "aeutils.instructor.worker", str(ws / "job.json")],
                     stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True,
                     preexec_fn=_die_with_parent, cwd=str(ws),
                 )

@@ -24,8 +24,8 @@ from typing import Any
 import nbformat
 from traitlets.config import Config
 
-from .checks import inspect_submission, sanitize
 from .config import limits, load_config, make_api
+from .integrity import inspect_submission, sanitize
 from .sandbox import SandboxExecute, SandboxSpec, isolation_summary
 
 # Log lines of nbgrader/nbclient that explain why a notebook could not be autograded.
