@@ -53,7 +53,7 @@ from .devices import resolve_grading_device
 from .launcher import SandboxSpec
 from .regrade import keep_failed_output as _keep_failed_output
 from .regrade import keep_manual_work
-from .sandbox import can_isolate, isolation_summary
+from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
 STATE_DIR = ".grading"
 #: The folder that holds the ``aeutils`` package: on each worker's PYTHONPATH, so that a batch
@@ -195,21 +195,6 @@ def release_max_score(template: Path, assignment: str) -> float:
     return sum(sum(autotest_cells(nb).values()) for nb in sorted(release.glob("*.ipynb")))
 
 
-def sandbox_views(hidden: list[str]) -> tuple[list[str], list[str]]:
-    """(hide, expose) folders of the sandbox spec: ``hidden`` plus this machine's checkout.
-
-    The kernel sees this machine's Python environment and the ``aeutils`` package, nothing of
-    ``hidden`` and, for an editable install, nothing else of the checkout (its solutions).
-    """
-    import aeutils
-
-    hide = list(hidden)
-    checkout = Path(aeutils.__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():  # an editable install: hide its solutions too
-        hide.append(str(checkout))
-    return hide, [sys.prefix, str(Path(aeutils.__file__).resolve().parent)]
-
-
 def _die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
@@ -248,7 +233,8 @@ class Batch:
         self.limits = limits(self.config)
         self.state = self.root / STATE_DIR / "results"
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-        self.isolate = can_isolate()
+        self.tool = sandbox_tool()  # "bwrap", "unshare" or None (not isolated)
+        self.isolate = self.tool is not None
         # "cpu" or "cuda": AEUTILS_DEVICE of the kernels. On a cluster each worker resolves the
         # choice itself (the GPUs are there, not here).
         self.device = device if scheduler else resolve_grading_device(device)
@@ -263,7 +249,7 @@ class Batch:
         return {
             "student": student, "assignment": aid, "status": "failed", "score": None,
             "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
-            "submission_hash": sub_hash, "isolation": isolation_summary(self.isolate),
+            "submission_hash": sub_hash, "isolation": isolation_summary(self.isolate, self.tool),
             "device": self.device,
         }
 
@@ -342,14 +328,15 @@ class Batch:
 
     def _preflight(self, base: Path, sandbox_base: Path) -> None:
         """Check tools, permissions and one sandboxed kernel (:mod:`.preflight`) before grading."""
-        from .preflight import preflight, sandbox_paths
+        from .preflight import preflight
 
-        hide, expose = sandbox_paths(self.root, self.submissions, base)
+        hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
         lim = {k: getattr(self.limits, k) for k in
                ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
         slot = (getattr(self, "_slots", None) or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
-                           expose=expose, slot=slot, device=self.device, **lim)
+                           expose=expose, slot=slot, device=self.device,
+                           tool=self.tool or "unshare", **lim)
         preflight(spec, base / "preflight", hidden=hide, expose=expose)
 
     # -- the batch --------------------------------------------------------------------------
@@ -426,7 +413,7 @@ class Batch:
         ordered = [results[k] for k in sorted(results)]
         report.write_csv(ordered, self.out)
         report.write_json(ordered, self.out.with_suffix(".json"), {
-            "isolation": isolation_summary(self.isolate),
+            "isolation": isolation_summary(self.isolate, self.tool),
             "device": self.device,
             "limits": {k: getattr(self.limits, k) for k in self.limits.trait_names()
                        if self.limits.traits()[k].metadata.get("config")},
@@ -455,7 +442,7 @@ class Batch:
                     "student": student, "assignment": aid, "submission": str(folder),
                     "submission_hash": sub_hash, "template": str(tpl),
                     "workspace": str(base / "work" / f"{n:05d}"), "course_root": str(self.root),
-                    "sandbox_base": str(sandbox_base), "isolate": self.isolate,
+                    "sandbox_base": str(sandbox_base), "isolate": self.isolate, "sandbox": self.tool,
                     "hide": hide, "expose": expose, "threads": threads, "limits": lim,
                     "device": self.device,
                 }

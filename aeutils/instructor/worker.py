@@ -132,7 +132,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "student": student, "assignment": assignment, "status": "failed", "score": None,
         "max_score": None, "reason": "", "notes": [], "cells": {}, "manual_pending": 0.0,
-        "submission_hash": job["submission_hash"], "isolation": isolation_summary(job["isolate"]),
+        "submission_hash": job["submission_hash"],
+        "isolation": isolation_summary(job["isolate"], job.get("sandbox")),
         "device": job.get("device", "cpu"),
     }
     tests = {nb.name: autotest_cells(nb) for nb in sorted(release.glob("*.ipynb"))}
@@ -164,7 +165,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     spec = SandboxSpec(
         sandbox_base=job["sandbox_base"], slot=job["slot"], isolate=job["isolate"],
         hide=job["hide"], expose=job["expose"], threads=job["threads"], extra_files=str(extras),
-        device=job.get("device", "cpu"), **job["limits"],
+        device=job.get("device", "cpu"), tool=job.get("sandbox") or "unshare", **job["limits"],
     )
     spec_file = ws / "spec.json"
     spec.save(spec_file)
