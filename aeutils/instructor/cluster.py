@@ -49,7 +49,7 @@ from typing import Any
 from traitlets import Float, List, Unicode
 from traitlets.config import Configurable
 
-from .config import CONFIG_NAME, CourseError, GradingLimits, course_root
+from .config import CONFIG_NAME, CourseError, GradingLimits, course_root, sandbox_limits
 from .devices import resolve_grading_device
 from .grade import Batch, release_max_score
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
@@ -369,8 +369,7 @@ def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: 
             }), key=f"aeutils-template-{aid}-{token}", pure=False)
             for aid in sorted({t[1] for t in todo})
         }
-        lim = {k: getattr(batch.limits, k) for k in
-               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        lim = sandbox_limits(batch.limits)
 
         def submit(n: int) -> Any:
             student, aid, folder, sub_hash = todo[n]

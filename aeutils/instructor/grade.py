@@ -47,6 +47,7 @@ from .config import (
     course_root,
     limits,
     load_config,
+    sandbox_limits,
     source_dir,
 )
 from .devices import resolve_grading_device
@@ -72,9 +73,7 @@ def folder_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
-def find_submissions(
-    submissions: Path, known: list[str], assignment: str | None
-) -> list[tuple[str, str, Path]]:
+def find_submissions(submissions: Path, assignment: str | None) -> list[tuple[str, str, Path]]:
     """(student, assignment, folder) for every submission, sorted; unknown names kept (they fail)."""
     if not submissions.is_dir():
         raise CourseError(
@@ -246,12 +245,8 @@ class Batch:
         return self.state / aid / f"{student}.json"
 
     def _failed(self, student: str, aid: str, reason: str, sub_hash: str) -> dict[str, Any]:
-        return {
-            "student": student, "assignment": aid, "status": "failed", "score": None,
-            "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
-            "submission_hash": sub_hash, "isolation": isolation_summary(self.isolate, self.tool),
-            "device": self.device,
-        }
+        return report.new_result(student, aid, sub_hash, reason=reason, device=self.device,
+                                 isolation=isolation_summary(self.isolate, self.tool))
 
     def _store(self, result: dict[str, Any]) -> None:
         path = self._result_path(result["student"], result["assignment"])
@@ -331,8 +326,7 @@ class Batch:
         from .preflight import preflight
 
         hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
-        lim = {k: getattr(self.limits, k) for k in
-               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        lim = sandbox_limits(self.limits)
         slot = (getattr(self, "_slots", None) or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
                            expose=expose, slot=slot, device=self.device,
@@ -360,7 +354,7 @@ class Batch:
                 f"unknown assignment {self.assignment!r}: expected one of "
                 f"{', '.join(known) or '(none: solutions/ is empty)'}"
             )
-        subs = find_submissions(self.submissions, known, self.assignment)
+        subs = find_submissions(self.submissions, self.assignment)
         if not subs:
             raise CourseError(
                 f"no submissions in {self.submissions}: expected "
@@ -430,8 +424,7 @@ class Batch:
         for i in getattr(self, "_slots", None) or range(self.jobs):
             slots.put(i)
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
-        lim = {k: getattr(self.limits, k) for k in
-               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        lim = sandbox_limits(self.limits)
         hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         futures: dict[Future[dict[str, Any]], tuple[str, str, Path]] = {}
@@ -442,7 +435,8 @@ class Batch:
                     "student": student, "assignment": aid, "submission": str(folder),
                     "submission_hash": sub_hash, "template": str(tpl),
                     "workspace": str(base / "work" / f"{n:05d}"), "course_root": str(self.root),
-                    "sandbox_base": str(sandbox_base), "isolate": self.isolate, "sandbox": self.tool,
+                    "sandbox_base": str(sandbox_base), "isolate": self.isolate,
+                    "sandbox": self.tool,
                     "hide": hide, "expose": expose, "threads": threads, "limits": lim,
                     "device": self.device,
                 }
@@ -462,20 +456,3 @@ class Batch:
                 self._kill(proc)
             raise
         pool.shutdown(wait=True)
-
-
-def grade(
-    submissions: str | os.PathLike[str],
-    *,
-    assignment: str | None = None,
-    jobs: int = 1,
-    out: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    config: Config | None = None,
-    device: str = "auto",
-    scheduler: str | None = None,
-) -> list[dict[str, Any]]:
-    """Grade a folder of submissions; see :class:`Batch`. Returns the results, sorted."""
-    return Batch(Path(submissions), assignment=assignment, jobs=jobs,
-                 out=Path(out) if out else None, force=force, config=config,
-                 device=device, scheduler=scheduler).run()

@@ -23,6 +23,10 @@ from pathlib import Path
 #: uids handed to sandboxed kernels: BASE_UID + slot (one slot per concurrent worker).
 BASE_UID = 61000
 NOGROUP = 65534
+#: The kernel's limits unless ``c.GradingLimits`` in nbgrader_config.py says otherwise (the one
+#: place for these defaults: :class:`aeutils.instructor.config.GradingLimits` reads them too).
+KERNEL_LIMITS = {"memory_mb": 4096, "max_processes": 256, "max_file_mb": 64, "workdir_mb": 256,
+                 "cpu_seconds": 1200}
 
 
 @dataclass
@@ -31,11 +35,11 @@ class SandboxSpec:
 
     sandbox_base: str
     slot: int = 0
-    memory_mb: int = 4096
-    max_processes: int = 256
-    max_file_mb: int = 64
-    workdir_mb: int = 256
-    cpu_seconds: int = 1200
+    memory_mb: int = KERNEL_LIMITS["memory_mb"]
+    max_processes: int = KERNEL_LIMITS["max_processes"]
+    max_file_mb: int = KERNEL_LIMITS["max_file_mb"]
+    workdir_mb: int = KERNEL_LIMITS["workdir_mb"]
+    cpu_seconds: int = KERNEL_LIMITS["cpu_seconds"]
     threads: int = 1
     hide: list[str] = field(default_factory=list)
     expose: list[str] = field(default_factory=list)
