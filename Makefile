@@ -31,6 +31,7 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(if $(filter 1,$(AEUTILS_SKIP_BROWSER)),,tools/install_browser.sh)
 	tools/install_hub.sh
+	tools/install_sandbox.sh
 	$(BIN)/python -m pytest --durations=25
 
 # The lowest versions pyproject.toml allows, in their own .venv-lowest: the library tests (not the

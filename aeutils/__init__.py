@@ -19,38 +19,49 @@ Each submodule is one idea of the lecture arc:
 """
 
 import importlib
+import importlib.abc
+import sys
 
-from aeutils.runtime import configure_cpu_threads, device, seed_everything
-
-configure_cpu_threads()
-
-__all__ = [
-    "device",
-    "seed_everything",
-    "data",
-    "losses",
-    "metrics",
-    "models",
-    "noise",
-    "train",
-    "viz",
-    "widgets",
-    "grading",
-]
 __version__ = "0.1.0"
 
-
+#: The library's submodules, each loaded on first use (``aeutils.models``, ``from aeutils import
+#: data``), so ``import aeutils`` and the instructor tools (which never train) don't import torch.
 _SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "widgets", "grading",
                "filters", "control", "masking", "english", "superposition", "wiener")
+#: Names of :mod:`aeutils.runtime` offered at the top level.
+_RUNTIME_NAMES = ("device", "seed_everything", "configure_cpu_threads")
+#: Parts of the package that never compute with torch: importing them leaves the thread setting
+#: (and torch) alone. Every other ``aeutils.<name>`` imports :mod:`aeutils.runtime` first.
+_TORCH_FREE = ("runtime", "instructor", "cli", "course", "doctor", "grading", "grading_device",
+               "grading_errors", "__main__")
+
+__all__ = [*_RUNTIME_NAMES[:2], *_SUBMODULES]
+
+
+class _RuntimeFirst(importlib.abc.MetaPathFinder):
+    """Imports :mod:`aeutils.runtime` (which sets torch's CPU threads, once) before any other
+    submodule of the library, however that one is imported: ``aeutils.models``, ``from aeutils
+    import data`` or ``import aeutils.losses``. It finds nothing itself (returns None)."""
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        parts = fullname.split(".")
+        if (len(parts) > 1 and parts[0] == __name__ and parts[1] not in _TORCH_FREE
+                and f"{__name__}.runtime" not in sys.modules):
+            importlib.import_module(f"{__name__}.runtime")
+        return None
+
+
+if not any(isinstance(f, _RuntimeFirst) for f in sys.meta_path):
+    sys.meta_path.insert(0, _RuntimeFirst())
 
 
 def __getattr__(name: str):
-    # Submodules load on first use (``aeutils.models``), so ``import aeutils`` and the command line
-    # start fast and a notebook only pays for what it touches.
-    if name in _SUBMODULES:
-        return importlib.import_module(f"aeutils.{name}")
+    if name in _SUBMODULES or name == "runtime":
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _RUNTIME_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.runtime"), name)
     raise AttributeError(f"module 'aeutils' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_SUBMODULES))
+    return sorted({*globals(), *_SUBMODULES, *_RUNTIME_NAMES, "runtime"})

@@ -42,6 +42,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from aeutils.instructor.config import load_config
     from aeutils.instructor.grade import Batch
     from aeutils.instructor.report import summary
+    from aeutils.instructor.sandbox import isolation_summary
 
     batch = Batch(args.submissions, assignment=args.assignment, jobs=args.jobs, out=args.out,
                   force=args.force, config=load_config(args.course), device=args.device,
@@ -55,6 +56,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     counts = summary(results)
     print(f"{len(results)} submission(s): " + ", ".join(f"{v} {k}" for k, v in counts.items())
           + f"; wrote {batch.out} and {batch.out.with_suffix('.json')}")
+    print("kernels " + isolation_summary(batch.isolate, batch.tool))
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Where tensors live and how runs are made repeatable."""
+"""Where tensors live, how runs are made repeatable, and how many CPU threads torch uses.
+
+Importing this module applies the thread setting (:func:`configure_cpu_threads`) once; the
+package imports it before any submodule that computes with torch.
+"""
 
 from __future__ import annotations
 
@@ -85,3 +89,8 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     return torch.Generator().manual_seed(seed)
+
+
+# Once, before the library computes: aeutils/__init__.py imports this module ahead of every
+# torch-using submodule (and a notebook's own `import torch` work runs after `import aeutils.x`).
+configure_cpu_threads()

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -44,11 +48,39 @@ def test_seed_everything_repeats_draws():
         aeutils.seed_everything(1.5)
 
 
-def test_submodules_load_lazily_and_unknown_names_fail():
+def test_submodules_are_listed_and_unknown_names_fail():
     assert aeutils.models.LinearAutoencoder is not None
-    assert "widgets" in dir(aeutils)
+    for name in ("widgets", "filters", "control", "masking", "english", "wiener", "device"):
+        assert name in dir(aeutils)
+    for name in ("filters", "control", "masking", "superposition", "wiener", "device"):
+        assert name in aeutils.__all__
     with pytest.raises(AttributeError):
         aeutils.no_such_module  # noqa: B018
+
+
+LAZY_CHECK = """
+import sys
+import aeutils, aeutils.instructor, aeutils.instructor.grade, aeutils.instructor.worker
+import aeutils.instructor.cluster, aeutils.cli
+assert 'torch' not in sys.modules, 'the package or the instructor tools imported torch'
+import aeutils.losses  # a torch-using submodule, imported directly (not as an attribute)
+import torch
+threads = torch.get_num_threads()
+from aeutils import device, seed_everything
+assert device().type and seed_everything(0) is not None
+print(threads)
+"""
+
+
+def test_package_loads_lazily_and_sets_threads_before_torch_work(tmp_path):
+    """A fresh interpreter: the package and the grader's modules leave torch unimported; the
+    first torch-using submodule, however it is imported, applies AEUTILS_THREADS first."""
+    wanted = (os.cpu_count() or 1) + 1  # never torch's own default (the number of cores)
+    env = {**os.environ, "AEUTILS_THREADS": str(wanted)}
+    proc = subprocess.run([sys.executable, "-c", LAZY_CHECK], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout.split()[-1]) == wanted
 
 
 def test_cpu_threads_default_to_one_and_follow_the_environment(monkeypatch):

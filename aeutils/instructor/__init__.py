@@ -8,7 +8,8 @@ The command line (``aeutils release|grade|feedback``) is a thin layer over these
 - :mod:`.worker`   -- grades one submission in a throw-away course copy
 - :mod:`.cluster`  -- the same workers as Dask tasks on a cluster (``grade --scheduler``)
 - :mod:`.sandbox`  -- the kernel manager and launcher that isolate a student's code
-- :mod:`.checks`   -- static checks of a submission (invalid, renamed, tampered, suspicious)
+- :mod:`.integrity` -- static checks of a submission before it runs (unreadable, renamed,
+  locked cells tampered with, suspicious code)
 - :mod:`.feedback` -- ``nbgrader generate_feedback`` without hidden tests
 - :mod:`.report`   -- CSV and JSON grade reports
 """

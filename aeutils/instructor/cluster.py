@@ -49,10 +49,10 @@ from typing import Any
 from traitlets import Float, List, Unicode
 from traitlets.config import Configurable
 
-from .config import CONFIG_NAME, CourseError, GradingLimits, course_root
+from .config import CONFIG_NAME, CourseError, GradingLimits, course_root, sandbox_limits
 from .devices import resolve_grading_device
-from .grade import Batch, release_max_score, sandbox_views
-from .sandbox import can_isolate, isolation_summary
+from .grade import Batch, release_max_score
+from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
 DISTRIBUTED_REQUIREMENT = "dask[distributed]>=2024.8"
 INSTALL_HINT = (
@@ -193,9 +193,9 @@ def remove_stale_folders() -> list[Path]:
 class _WorkerSide(Batch):
     """The part of :class:`~.grade.Batch` that runs one worker process, on a Dask worker."""
 
-    def __init__(self, submission_timeout: int, isolate: bool) -> None:
+    def __init__(self, submission_timeout: int, tool: str | None, device: str) -> None:
         self.limits = GradingLimits(submission_timeout=submission_timeout)
-        self.isolate = isolate
+        self.tool, self.isolate, self.device = tool, tool is not None, device
         self._procs = {}
         self._lock = threading.Lock()
 
@@ -204,8 +204,10 @@ def worker_facts(dask_worker: Any = None) -> dict[str, Any]:
     """What a Dask worker offers (run there by ``Client.run``): isolation, resources, threads."""
     import nbgrader
 
+    tool = sandbox_tool()
     return {
-        "isolate": can_isolate(),
+        "isolate": tool is not None,
+        "sandbox": tool,
         "resources": dict(dask_worker.state.total_resources),
         "nthreads": int(dask_worker.state.nthreads),
         "nbgrader": nbgrader.__version__,
@@ -242,18 +244,19 @@ def grade_remote(job: dict[str, Any], template: bytes, submission: bytes,
         course = base / "course"
         course.mkdir()
         (course / CONFIG_NAME).write_bytes(course_config)
-        isolate = can_isolate()
+        tool = sandbox_tool()
+        isolate = tool is not None
         hide, expose = sandbox_views([str(base)])
         local = {
             "student": student, "assignment": aid, "submission_hash": job["submission_hash"],
             "submission": str(base / "submitted" / aid), "template": str(base / "template"),
             "workspace": str(base / "work"), "course_root": str(course),
-            "sandbox_base": str(sandbox_base), "isolate": isolate, "hide": hide,
+            "sandbox_base": str(sandbox_base), "isolate": isolate, "sandbox": tool, "hide": hide,
             "expose": expose, "limits": job["limits"],
             "device": resolve_grading_device(job.get("device", "auto")),
             "threads": max(1, (os.cpu_count() or 1) // max(1, int(worker.state.nthreads))),
         }
-        runner = _WorkerSide(job["submission_timeout"], isolate)
+        runner = _WorkerSide(job["submission_timeout"], tool, local["device"])
         with machine_slot() as slot:
             slots: queue.Queue[int] = queue.Queue()
             slots.put(slot)
@@ -339,6 +342,7 @@ def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: 
     try:
         facts = _workers(client, settings.worker_wait, batch.scheduler)
         batch.isolate = all(f["isolate"] for f in facts.values())
+        batch.tool = "/".join(sorted({str(f.get("sandbox")) for f in facts.values()}))
         for addr, f in sorted(facts.items()):
             if not f["isolate"]:
                 batch.log(f"WARNING: worker {addr}: " + isolation_summary(False))
@@ -365,8 +369,7 @@ def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: 
             }), key=f"aeutils-template-{aid}-{token}", pure=False)
             for aid in sorted({t[1] for t in todo})
         }
-        lim = {k: getattr(batch.limits, k) for k in
-               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        lim = sandbox_limits(batch.limits)
 
         def submit(n: int) -> Any:
             student, aid, folder, sub_hash = todo[n]

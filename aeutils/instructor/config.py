@@ -10,6 +10,8 @@ from traitlets import Integer
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
+from .launcher import KERNEL_LIMITS
+
 CONFIG_NAME = "nbgrader_config.py"
 
 
@@ -23,22 +25,25 @@ class GradingLimits(Configurable):
     submission_timeout = Integer(900, help="Wall-clock seconds for one whole submission.").tag(
         config=True
     )
-    memory_mb = Integer(4096, help="Address-space limit (RLIMIT_AS) of the kernel, MiB.").tag(
-        config=True
-    )
-    max_processes = Integer(
-        256, help="Processes and threads the sandbox user may have (RLIMIT_NPROC)."
+    memory_mb = Integer(
+        KERNEL_LIMITS["memory_mb"], help="Address-space limit (RLIMIT_AS) of the kernel, MiB."
     ).tag(config=True)
-    max_file_mb = Integer(64, help="Largest file the kernel may write (RLIMIT_FSIZE), MiB.").tag(
-        config=True
-    )
-    workdir_mb = Integer(256, help="Size of the kernel's in-memory working folder, MiB.").tag(
-        config=True
-    )
+    max_processes = Integer(
+        KERNEL_LIMITS["max_processes"],
+        help="Processes and threads the sandbox user may have (RLIMIT_NPROC).",
+    ).tag(config=True)
+    max_file_mb = Integer(
+        KERNEL_LIMITS["max_file_mb"], help="Largest file the kernel may write (RLIMIT_FSIZE), MiB."
+    ).tag(config=True)
+    workdir_mb = Integer(
+        KERNEL_LIMITS["workdir_mb"], help="Size of the kernel's in-memory working folder, MiB."
+    ).tag(config=True)
     max_output_chars = Integer(
         100_000, help="Output kept per cell while executing; the rest is dropped with a note."
     ).tag(config=True)
-    cpu_seconds = Integer(1200, help="CPU seconds of the kernel (RLIMIT_CPU).").tag(config=True)
+    cpu_seconds = Integer(
+        KERNEL_LIMITS["cpu_seconds"], help="CPU seconds of the kernel (RLIMIT_CPU)."
+    ).tag(config=True)
 
 
 def find_course_root(start: str | os.PathLike[str] | None = None) -> Path:
@@ -83,6 +88,11 @@ def release_dir(config: Config) -> Path:
 def limits(config: Config) -> GradingLimits:
     """The grading limits configured under ``c.GradingLimits``."""
     return GradingLimits(config=config)
+
+
+def sandbox_limits(grading_limits: GradingLimits) -> dict[str, int]:
+    """The limits a :class:`~.launcher.SandboxSpec` takes, as configured."""
+    return {name: getattr(grading_limits, name) for name in KERNEL_LIMITS}
 
 
 def assignment_ids(config: Config) -> list[str]:

@@ -47,23 +47,19 @@ from .config import (
     course_root,
     limits,
     load_config,
+    sandbox_limits,
     source_dir,
 )
 from .devices import resolve_grading_device
 from .launcher import SandboxSpec
 from .regrade import keep_failed_output as _keep_failed_output
 from .regrade import keep_manual_work
-from .sandbox import can_isolate, isolation_summary
+from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
 STATE_DIR = ".grading"
-PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
-# A worker needs aeutils.instructor but not the library: registering the package without running
-# aeutils/__init__.py (which imports torch) saves seconds of CPU per submission.
-_WORKER_BOOT = (
-    "import sys, types; pkg = types.ModuleType('aeutils'); pkg.__path__ = [sys.argv[1]]; "
-    "sys.modules['aeutils'] = pkg; from aeutils.instructor.worker import main; "
-    "sys.exit(main(sys.argv[2:]))"
-)
+#: The folder that holds the ``aeutils`` package: on each worker's PYTHONPATH, so that a batch
+#: started from a checkout grades with that checkout's code, installed or not.
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def folder_hash(folder: Path) -> str:
@@ -77,9 +73,7 @@ def folder_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
-def find_submissions(
-    submissions: Path, known: list[str], assignment: str | None
-) -> list[tuple[str, str, Path]]:
+def find_submissions(submissions: Path, assignment: str | None) -> list[tuple[str, str, Path]]:
     """(student, assignment, folder) for every submission, sorted; unknown names kept (they fail)."""
     if not submissions.is_dir():
         raise CourseError(
@@ -200,21 +194,6 @@ def release_max_score(template: Path, assignment: str) -> float:
     return sum(sum(autotest_cells(nb).values()) for nb in sorted(release.glob("*.ipynb")))
 
 
-def sandbox_views(hidden: list[str]) -> tuple[list[str], list[str]]:
-    """(hide, expose) folders of the sandbox spec: ``hidden`` plus this machine's checkout.
-
-    The kernel sees this machine's Python environment and the ``aeutils`` package, nothing of
-    ``hidden`` and, for an editable install, nothing else of the checkout (its solutions).
-    """
-    import aeutils
-
-    hide = list(hidden)
-    checkout = Path(aeutils.__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():  # an editable install: hide its solutions too
-        hide.append(str(checkout))
-    return hide, [sys.prefix, str(Path(aeutils.__file__).resolve().parent)]
-
-
 def _die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
@@ -253,7 +232,8 @@ class Batch:
         self.limits = limits(self.config)
         self.state = self.root / STATE_DIR / "results"
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-        self.isolate = can_isolate()
+        self.tool = sandbox_tool()  # "bwrap", "unshare" or None (not isolated)
+        self.isolate = self.tool is not None
         # "cpu" or "cuda": AEUTILS_DEVICE of the kernels. On a cluster each worker resolves the
         # choice itself (the GPUs are there, not here).
         self.device = device if scheduler else resolve_grading_device(device)
@@ -265,12 +245,8 @@ class Batch:
         return self.state / aid / f"{student}.json"
 
     def _failed(self, student: str, aid: str, reason: str, sub_hash: str) -> dict[str, Any]:
-        return {
-            "student": student, "assignment": aid, "status": "failed", "score": None,
-            "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
-            "submission_hash": sub_hash, "isolation": isolation_summary(self.isolate),
-            "device": self.device,
-        }
+        return report.new_result(student, aid, sub_hash, reason=reason, device=self.device,
+                                 isolation=isolation_summary(self.isolate, self.tool))
 
     def _store(self, result: dict[str, Any]) -> None:
         path = self._result_path(result["student"], result["assignment"])
@@ -293,10 +269,12 @@ class Batch:
             ws.mkdir(parents=True)
             (ws / "job.json").write_text(json.dumps(job))
             env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
-                   + os.environ.get("PATH", "")}
+                   + os.environ.get("PATH", ""),
+                   "PYTHONPATH": os.pathsep.join(filter(None, [
+                       _PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))}
             with (ws / "worker.log").open("wb") as logf:
                 proc = subprocess.Popen(
-                    [sys.executable, "-c", _WORKER_BOOT, PACKAGE_DIR, str(ws / "job.json")],
+                    [sys.executable, "-m", "aeutils.instructor.worker", str(ws / "job.json")],
                     stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True,
                     preexec_fn=_die_with_parent, cwd=str(ws),
                 )
@@ -345,14 +323,14 @@ class Batch:
 
     def _preflight(self, base: Path, sandbox_base: Path) -> None:
         """Check tools, permissions and one sandboxed kernel (:mod:`.preflight`) before grading."""
-        from .preflight import preflight, sandbox_paths
+        from .preflight import preflight
 
-        hide, expose = sandbox_paths(self.root, self.submissions, base)
-        lim = {k: getattr(self.limits, k) for k in
-               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
+        lim = sandbox_limits(self.limits)
         slot = (getattr(self, "_slots", None) or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
-                           expose=expose, slot=slot, device=self.device, **lim)
+                           expose=expose, slot=slot, device=self.device,
+                           tool=self.tool or "unshare", **lim)
         preflight(spec, base / "preflight", hidden=hide, expose=expose)
 
     # -- the batch --------------------------------------------------------------------------
@@ -376,7 +354,7 @@ class Batch:
                 f"unknown assignment {self.assignment!r}: expected one of "
                 f"{', '.join(known) or '(none: solutions/ is empty)'}"
             )
-        subs = find_submissions(self.submissions, known, self.assignment)
+        subs = find_submissions(self.submissions, self.assignment)
         if not subs:
             raise CourseError(
                 f"no submissions in {self.submissions}: expected "
@@ -429,7 +407,7 @@ class Batch:
         ordered = [results[k] for k in sorted(results)]
         report.write_csv(ordered, self.out)
         report.write_json(ordered, self.out.with_suffix(".json"), {
-            "isolation": isolation_summary(self.isolate),
+            "isolation": isolation_summary(self.isolate, self.tool),
             "device": self.device,
             "limits": {k: getattr(self.limits, k) for k in self.limits.trait_names()
                        if self.limits.traits()[k].metadata.get("config")},
@@ -446,8 +424,7 @@ class Batch:
         for i in getattr(self, "_slots", None) or range(self.jobs):
             slots.put(i)
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
-        lim = {k: getattr(self.limits, k) for k in
-               ("memory_mb", "max_processes", "max_file_mb", "workdir_mb", "cpu_seconds")}
+        lim = sandbox_limits(self.limits)
         hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         futures: dict[Future[dict[str, Any]], tuple[str, str, Path]] = {}
@@ -459,6 +436,7 @@ class Batch:
                     "submission_hash": sub_hash, "template": str(tpl),
                     "workspace": str(base / "work" / f"{n:05d}"), "course_root": str(self.root),
                     "sandbox_base": str(sandbox_base), "isolate": self.isolate,
+                    "sandbox": self.tool,
                     "hide": hide, "expose": expose, "threads": threads, "limits": lim,
                     "device": self.device,
                 }
@@ -478,20 +456,3 @@ class Batch:
                 self._kill(proc)
             raise
         pool.shutdown(wait=True)
-
-
-def grade(
-    submissions: str | os.PathLike[str],
-    *,
-    assignment: str | None = None,
-    jobs: int = 1,
-    out: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    config: Config | None = None,
-    device: str = "auto",
-    scheduler: str | None = None,
-) -> list[dict[str, Any]]:
-    """Grade a folder of submissions; see :class:`Batch`. Returns the results, sorted."""
-    return Batch(Path(submissions), assignment=assignment, jobs=jobs,
-                 out=Path(out) if out else None, force=force, config=config,
-                 device=device, scheduler=scheduler).run()

@@ -23,6 +23,10 @@ from pathlib import Path
 #: uids handed to sandboxed kernels: BASE_UID + slot (one slot per concurrent worker).
 BASE_UID = 61000
 NOGROUP = 65534
+#: The kernel's limits unless ``c.GradingLimits`` in nbgrader_config.py says otherwise (the one
+#: place for these defaults: :class:`aeutils.instructor.config.GradingLimits` reads them too).
+KERNEL_LIMITS = {"memory_mb": 4096, "max_processes": 256, "max_file_mb": 64, "workdir_mb": 256,
+                 "cpu_seconds": 1200}
 
 
 @dataclass
@@ -31,16 +35,19 @@ class SandboxSpec:
 
     sandbox_base: str
     slot: int = 0
-    memory_mb: int = 4096
-    max_processes: int = 256
-    max_file_mb: int = 64
-    workdir_mb: int = 256
-    cpu_seconds: int = 1200
+    memory_mb: int = KERNEL_LIMITS["memory_mb"]
+    max_processes: int = KERNEL_LIMITS["max_processes"]
+    max_file_mb: int = KERNEL_LIMITS["max_file_mb"]
+    workdir_mb: int = KERNEL_LIMITS["workdir_mb"]
+    cpu_seconds: int = KERNEL_LIMITS["cpu_seconds"]
     threads: int = 1
     hide: list[str] = field(default_factory=list)
     expose: list[str] = field(default_factory=list)
     extra_files: str | None = None  # folder whose files are copied into the working folder too
     isolate: bool = True
+    #: how an isolated kernel is sandboxed: "bwrap" (bubblewrap) or "unshare" (the hand-written
+    #: fallback where bwrap is not installed); see :func:`aeutils.instructor.sandbox.sandbox_tool`
+    tool: str = "unshare"
     device: str = "cpu"  # AEUTILS_DEVICE of the kernel: the batch's --device, resolved
 
     def save(self, path: Path) -> None:
@@ -79,7 +86,7 @@ def _copy_tree(src: Path, dst: Path, uid: int | None) -> None:
 
 
 def stage1(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
-    """Prepare the sandbox folder and exec unshare (or, without root, the kernel itself)."""
+    """Prepare the sandbox folder and exec bwrap or unshare (or, without root, the kernel)."""
     spec = SandboxSpec.load(spec_file)
     box = Path(sandbox_dir)
     uid = BASE_UID + spec.slot if spec.isolate else None
@@ -97,6 +104,15 @@ def stage1(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
     spec_copy = box / "spec.json"
     shutil.copyfile(spec_file, spec_copy)
     me = [sys.executable, "-I", os.path.abspath(__file__), "stage2", str(spec_copy), sandbox_dir]
+    if spec.isolate and spec.tool == "bwrap":
+        for which, value in kernel_limits(spec):  # inherited through bwrap and setpriv
+            resource.setrlimit(which, (value, value))
+        # The kernel's interrupts reach it through its process group (jupyter_client's killpg);
+        # bwrap, in that group too, would die of SIGINT and take the sandbox with it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        (box / "work").mkdir(exist_ok=True)  # where bwrap mounts the working folder
+        cmd = bwrap_command(spec, box, kernel)
+        os.execvpe(cmd[0], cmd, kernel_env(spec, box, box / "work"))
     if spec.isolate:
         os.execvp(
             "unshare",
@@ -107,6 +123,71 @@ def stage1(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
         )
     else:
         os.execv(me[0], [*me, "--", *kernel])
+
+
+#: Files of /etc a Python kernel reads (the dynamic linker's cache, users and groups by name, time
+#: zone, fonts); nothing else of /etc is visible in the bwrap sandbox (no /etc/shadow).
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+             "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/alternatives",
+             "/etc/fonts", "/etc/mime.types")
+#: Namespaces of the bwrap sandbox. No user namespace: bwrap runs as root to mount what root
+#: can reach (an interpreter under /root), and setpriv inside drops to the slot's own uid.
+BWRAP_NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                    "--unshare-cgroup-try", "--die-with-parent")
+#: What bwrap runs inside the sandbox as the slot's uid: fill the working folder, then the kernel.
+_ENTER = 'mkdir -p /tmp/home /tmp/ipython /tmp/mpl && cp -R "$1"/. . && shift && exec "$@"'
+
+
+def bwrap_command(spec: SandboxSpec, box: Path, kernel: list[str]) -> list[str]:
+    """The ``bwrap ... -- setpriv ... -- KERNEL`` command line of an isolated kernel.
+
+    The sandbox starts from an empty root: read-only /usr (and the /bin, /lib links), a few
+    files of /etc, the exposed folders (the Python environment, the ``aeutils`` package), the
+    sandbox folder (connection file and sockets, read-write), a size-limited private /tmp and
+    working folder, its own /proc and /dev, no network. The hidden folders are simply absent
+    (or covered, where one lies inside an exposed folder). bwrap's own PID 1 reaps orphans and
+    everything in the sandbox dies with it (``--die-with-parent``).
+    """
+    uid = BASE_UID + spec.slot
+    mib = 1024 * 1024
+    cmd = ["bwrap", *BWRAP_NAMESPACES, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+           "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            cmd += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            cmd += ["--ro-bind", top, top]
+    cmd += ["--perms", "0755", "--dir", "/etc"]
+    for path in ETC_FILES:
+        cmd += ["--ro-bind-try", path, path]
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(64 * mib), "--tmpfs", "/tmp"]
+    if spec.device.startswith("cuda"):  # the GPU's device files and what the driver reads
+        cmd += [arg for dev in sorted(Path("/dev").glob("nvidia*"))
+                for arg in ("--dev-bind", str(dev), str(dev))]
+        cmd += ["--ro-bind-try", "/sys", "/sys", "--ro-bind-try", "/proc/driver", "/proc/driver"]
+    exposed = [p for p in dict.fromkeys(spec.expose) if os.path.exists(p)]
+    made = {Path("/"), Path("/usr"), Path("/tmp")}
+
+    def folders_above(path: str | Path) -> list[str]:  # else bwrap makes them mode 0700
+        new = [f for f in reversed(Path(path).parents) if f not in made]
+        made.update(new)
+        return [arg for f in new for arg in ("--perms", "0755", "--dir", str(f))]
+
+    for path in exposed:
+        cmd += [*folders_above(path), "--ro-bind", path, path]
+        made.add(Path(path))
+    for path in spec.hide:
+        if any(Path(e) in Path(path).parents for e in exposed) and os.path.isdir(path):
+            cmd += ["--size", str(mib), "--tmpfs", path]
+    work = box / "work"
+    cmd += [*folders_above(box), "--bind", str(box), str(box),
+            "--perms", "1777", "--size", str(spec.workdir_mb * mib), "--tmpfs", str(work),
+            "--chdir", str(work), "--",
+            "setpriv", f"--reuid={uid}", f"--regid={NOGROUP}", "--clear-groups",
+            "--no-new-privs", "--inh-caps=-all", "--",
+            "/bin/sh", "-c", _ENTER, "sh", str(box / "init"), *kernel]
+    return cmd
 
 
 def _mount(*args: str) -> None:

@@ -6,8 +6,9 @@ environment whose packages it cannot read scored every submission 0 as "needs re
 failed: ModuleNotFoundError"; a missing ``alembic`` (nbgrader runs it to create a gradebook) was
 reported as a broken source notebook. :func:`preflight` checks, in this order:
 
-1. the tools the batch shells out to: ``alembic`` on PATH, nbgrader importable, and ``unshare``,
-   ``setpriv`` and ``mount`` when kernels are isolated;
+1. the tools the batch shells out to: ``alembic`` on PATH, nbgrader importable and, when kernels
+   are isolated, a working ``bwrap`` (and ``setpriv``) for the bubblewrap sandbox, or
+   ``unshare``, ``setpriv`` and ``mount`` for the hand-written one;
 2. when kernels run as another uid: every folder above the Python environment, the interpreter,
    the standard library, site-packages and the course's packages is enterable by others (o+x) and
    the files are readable by others (o+r) - as the sandbox will see them (folders it hides behind
@@ -64,7 +65,7 @@ def _alembic_hint() -> str:
     return "add the bin/ folder of the environment where nbgrader is installed to PATH"
 
 
-def check_tools(isolate: bool) -> list[str]:
+def check_tools(isolate: bool, tool: str = "unshare") -> list[str]:
     """Problems with the commands and packages the batch needs (empty when all is well)."""
     problems = []
     if shutil.which("alembic") is None:
@@ -76,10 +77,21 @@ def check_tools(isolate: bool) -> list[str]:
     if importlib.util.find_spec("nbgrader") is None:
         problems.append(f"nbgrader is not installed for {sys.executable}: run `pip install -e .` "
                         "in the course folder (or `make setup`)")
-    if isolate:
-        for tool in ("unshare", "setpriv", "mount"):
-            if shutil.which(tool) is None:
-                problems.append(f"`{tool}` is not on PATH: the sandbox needs it. Fix: install "
+    if isolate and tool == "bwrap":
+        from .sandbox import bwrap_problem
+
+        problem = ("`setpriv` is not on PATH" if shutil.which("setpriv") is None
+                   else bwrap_problem())
+        if problem:
+            problems.append(
+                f"the bubblewrap sandbox cannot start here: {problem}. Fix: install Debian's "
+                "bubblewrap and util-linux (`apt-get install bubblewrap util-linux`, which "
+                "tools/install_sandbox.sh does), or grade with the hand-written sandbox: "
+                "export AEUTILS_SANDBOX=unshare")
+    elif isolate:
+        for name in ("unshare", "setpriv", "mount"):
+            if shutil.which(name) is None:
+                problems.append(f"`{name}` is not on PATH: the sandbox needs it. Fix: install "
                                 "util-linux (Debian: apt-get install util-linux mount)")
     return problems
 
@@ -240,25 +252,15 @@ def preflight(spec: SandboxSpec, workspace: Path, *, hidden: Iterable[str],
     The test kernel decides; the permission walk only explains its failure (a file check alone
     would refuse set-ups that work, e.g. where a folder's mode is not what blocks the kernel).
     """
-    problems = check_tools(spec.isolate)
+    problems = check_tools(spec.isolate, spec.tool)
     if not problems:
         problems = check_kernel(spec, workspace)
         if problems and spec.isolate:
-            sandbox_hidden = [*hidden, "/tmp", "/var/tmp", "/dev/shm", "/run/lock"]
+            # bwrap makes every folder above an exposed one afresh (mode 755)
+            sandbox_hidden = (["/"] if spec.tool == "bwrap"
+                              else [*hidden, "/tmp", "/var/tmp", "/dev/shm", "/run/lock"])
             problems += check_permissions(environment_paths(expose), sandbox_hidden)
     if problems:
         raise PreflightError(
             "pre-flight check failed, nothing was graded:\n" + "\n".join(f"  - {p}" for p in problems)
         )
-
-
-def sandbox_paths(root: Path, submissions: Path, base: Path) -> tuple[list[str], list[str]]:
-    """(hidden, exposed) folders of the grading sandbox, as :meth:`.grade.Batch._grade` sets them."""
-    import aeutils
-
-    hide = [str(root), str(submissions), str(base)]
-    checkout = Path(aeutils.__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():  # an editable install: hide its solutions too
-        hide.append(str(checkout))
-    expose = [sys.prefix, str(Path(aeutils.__file__).resolve().parent)]
-    return hide, expose

@@ -21,7 +21,6 @@ from .config import (
     check_assignment,
     load_config,
     make_api,
-    release_dir,
 )
 
 log = logging.getLogger("aeutils.instructor")
@@ -81,8 +80,3 @@ def release(ids: Iterable[str] | None = None, config: Config | None = None) -> l
         out.append(folder)
         log.info("released %s -> %s", aid, folder)
     return out
-
-
-def released_folder(config: Config, assignment: str) -> Path:
-    """Where the release of ``assignment`` lives."""
-    return release_dir(config) / assignment

@@ -12,6 +12,20 @@ STATUSES = ("graded", "needs review", "failed")
 COLUMNS = ["student", "assignment", "score", "max_score", "status", "reason", "manual_pending"]
 
 
+def new_result(student: str, assignment: str, submission_hash: str, *, isolation: str,
+               device: str, reason: str = "") -> dict[str, Any]:
+    """The result of one submission, as the worker, the batch and the reports share it.
+
+    It starts ``failed`` with an empty score: grading fills in ``score``, ``status``, ``cells``
+    (per notebook and cell, from the gradebook) and ``manual_pending`` once it succeeds.
+    """
+    return {
+        "student": student, "assignment": assignment, "status": "failed", "score": None,
+        "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
+        "submission_hash": submission_hash, "isolation": isolation, "device": device,
+    }
+
+
 def _num(x: Any) -> str:
     if x is None:
         return ""  # never a plain 0 for a submission that could not be graded

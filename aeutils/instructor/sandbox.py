@@ -3,22 +3,22 @@
 How it fits into nbgrader: :class:`SandboxExecute` replaces nbgrader's ``Execute`` preprocessor in
 autograding and makes nbclient start kernels with :class:`SandboxKernelManager`. That manager talks
 to the kernel over Unix sockets (``transport='ipc'``: TCP would not cross the network namespace)
-in a private folder, and launches it through this module's launcher:
+in a private folder, and launches it through this module's launcher (:mod:`.launcher`), which
+copies the notebook's folder (nbgrader's autograded copy) into the sandbox folder, sets the
+resource limits and starts the kernel in one of two sandboxes (:func:`sandbox_tool`):
 
-stage 1 (root, ``python -I launcher.py stage1 SPEC DIR -- KERNEL...``, see :mod:`.launcher`)
-    copies the notebook's folder (nbgrader's autograded copy) and the connection file into the
-    sandbox folder, arranges to be killed with its parent, and execs ``unshare`` for new network,
-    mount and PID namespaces;
-stage 2 (root inside the namespaces)
-    hides the course, the submissions, the grading workspace, /tmp, /var/tmp, /dev/shm and
-    /run/lock behind
-    empty tmpfs mounts (re-exposing only the Python environment, the ``aeutils`` package and the
-    sandbox folder), gives the kernel an in-memory working folder of limited size, sets resource
-    limits and execs ``setpriv`` to drop to an unprivileged uid with a clean environment.
+``bwrap`` (bubblewrap, where it is installed: Debian's ``bubblewrap``)
+    new PID, network, IPC and UTS namespaces on an empty root that holds only read-only /usr, a
+    few /etc files, the Python environment and the ``aeutils`` package, the sandbox folder, a
+    size-limited private /tmp and working folder; inside, ``setpriv`` drops to the slot's own
+    uid before the kernel starts. bwrap's PID 1 reaps, and everything dies with it.
+``unshare`` (the hand-written fallback: util-linux's ``unshare``, ``mount`` and ``setpriv``)
+    the same namespaces made by ``unshare``; the course, the submissions, the grading workspace,
+    /tmp, /var/tmp, /dev/shm and /run/lock are covered by empty tmpfs mounts (re-exposing the
+    Python environment, the package and the sandbox folder), and the launcher is PID 1 itself.
 
-When the kernel (PID 1 of its namespace) ends, the kernel of the OS kills everything it started.
-Where namespaces or privilege dropping are not available (not root), the kernel still runs with
-the resource limits and a clean environment, and :func:`isolation_summary` says so.
+Where neither is available (not root), the kernel still runs with the resource limits and a clean
+environment, and :func:`isolation_summary` says so.
 """
 
 from __future__ import annotations
@@ -46,27 +46,81 @@ try:
 except ImportError:  # pragma: no cover - nbgrader is a dependency
     Execute = object  # type: ignore[misc,assignment]
 
+#: Set to ``bwrap`` or ``unshare`` to choose the sandbox (default: bwrap where installed).
+SANDBOX_ENV = "AEUTILS_SANDBOX"
+TOOLS = ("bwrap", "unshare")
+
+
+def bwrap_problem() -> str | None:
+    """Why bwrap cannot run a sandbox here (None: it can). Starts ``true`` the way kernels start."""
+    if shutil.which("bwrap") is None:
+        return "`bwrap` is not on PATH"
+    cmd = ["bwrap", *launcher.BWRAP_NAMESPACES, "--cap-add", "CAP_SETUID", "--cap-add",
+           "CAP_SETGID", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--",
+           "setpriv", f"--reuid={BASE_UID}", f"--regid={NOGROUP}", "--clear-groups", "true"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"{type(err).__name__}: {err}"
+    if proc.returncode != 0:
+        return (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1][:200]
+    return None
+
+
+def _unshare_works() -> bool:
+    return (shutil.which("unshare") is not None and shutil.which("setpriv") is not None
+            and subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "true"],
+                               capture_output=True).returncode == 0)
+
+
+def sandbox_tool() -> str | None:
+    """Which sandbox isolates the kernels on this machine: ``"bwrap"``, ``"unshare"`` or None.
+
+    Isolation needs root (the kernel runs as a uid of its own). ``AEUTILS_SANDBOX`` chooses;
+    by default bwrap is used where it is installed and works, else the hand-written sandbox
+    where util-linux can make namespaces, else none. A chosen bwrap is checked by the
+    pre-flight, which names the fix.
+    """
+    wanted = os.environ.get(SANDBOX_ENV, "").strip().lower()
+    if wanted and wanted not in TOOLS:
+        raise ValueError(f"{SANDBOX_ENV}={wanted!r}: expected one of {', '.join(TOOLS)}, or "
+                         "unset it (bwrap where it is installed, else unshare)")
+    if os.geteuid() != 0:
+        return None
+    if wanted == "bwrap" or (not wanted and bwrap_problem() is None):
+        return "bwrap"
+    return "unshare" if _unshare_works() else None
+
+
 def can_isolate() -> bool:
-    """True when namespaces and a uid change are available (root with util-linux tools)."""
-    return (
-        os.geteuid() == 0
-        and shutil.which("unshare") is not None
-        and shutil.which("setpriv") is not None
-        and subprocess.run(
-            ["unshare", "--net", "--mount", "--pid", "--fork", "true"], capture_output=True
-        ).returncode
-        == 0
-    )
+    """True when kernels can be isolated here (root with bwrap or util-linux tools)."""
+    return sandbox_tool() is not None
 
 
-def isolation_summary(isolate: bool) -> str:
-    """One line for reports: what protection the grading kernels ran under."""
-    if isolate:
-        return (
-            "isolated: own uid, no network, private /tmp, course/submissions/workspace hidden, "
-            "resource limits"
-        )
-    return "NOT isolated (needs root, unshare and setpriv): resource limits and clean environment only"
+def isolation_summary(isolate: bool, tool: str | None = None) -> str:
+    """One line for reports: what protection the grading kernels ran under, and which sandbox."""
+    if not isolate:
+        return ("NOT isolated (needs root with bwrap, or unshare and setpriv): resource limits "
+                "and clean environment only")
+    how = {"bwrap": "sandbox: bubblewrap (bwrap)",
+           "unshare": "sandbox: unshare + setpriv (hand-written; bwrap not used)"}.get(
+               str(tool), f"sandboxes: {tool} (the cluster's workers differ)")
+    return (f"isolated: own uid, no network, private /tmp, course/submissions/workspace hidden, "
+            f"resource limits; {how}")
+
+
+def sandbox_views(hidden: list[str]) -> tuple[list[str], list[str]]:
+    """(hide, expose) folders of the sandbox spec: ``hidden`` plus this machine's checkout.
+
+    The kernel sees this machine's Python environment (and the interpreter it is made from) and
+    the ``aeutils`` package, nothing of ``hidden`` and, for an editable install, nothing else of
+    the checkout (its solutions).
+    """
+    package = Path(__file__).resolve().parent.parent
+    hide = list(hidden)
+    if (package.parent / "pyproject.toml").is_file():  # an editable install: hide its solutions
+        hide.append(str(package.parent))
+    return hide, list(dict.fromkeys([sys.prefix, sys.base_prefix, str(package)]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from typing import Any
 import nbformat
 from traitlets.config import Config
 
-from .checks import inspect_submission, sanitize
 from .config import limits, load_config, make_api
+from .integrity import inspect_submission, sanitize
+from .report import new_result
 from .sandbox import SandboxExecute, SandboxSpec, isolation_summary
 
 # Log lines of nbgrader/nbclient that explain why a notebook could not be autograded.
@@ -129,12 +130,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     template = Path(job["template"])
     release = template / "release" / assignment
     ws = Path(job["workspace"])
-    result: dict[str, Any] = {
-        "student": student, "assignment": assignment, "status": "failed", "score": None,
-        "max_score": None, "reason": "", "notes": [], "cells": {}, "manual_pending": 0.0,
-        "submission_hash": job["submission_hash"], "isolation": isolation_summary(job["isolate"]),
-        "device": job.get("device", "cpu"),
-    }
+    result = new_result(student, assignment, job["submission_hash"],
+                        isolation=isolation_summary(job["isolate"], job.get("sandbox")),
+                        device=job.get("device", "cpu"))
     tests = {nb.name: autotest_cells(nb) for nb in sorted(release.glob("*.ipynb"))}
     result["max_score"] = sum(sum(t.values()) for t in tests.values())
 
@@ -164,7 +162,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     spec = SandboxSpec(
         sandbox_base=job["sandbox_base"], slot=job["slot"], isolate=job["isolate"],
         hide=job["hide"], expose=job["expose"], threads=job["threads"], extra_files=str(extras),
-        device=job.get("device", "cpu"), **job["limits"],
+        device=job.get("device", "cpu"), tool=job.get("sandbox") or "unshare", **job["limits"],
     )
     spec_file = ws / "spec.json"
     spec.save(spec_file)

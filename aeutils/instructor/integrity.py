@@ -1,4 +1,4 @@
-"""Static checks of one submission before it is executed: can it be graded, was it tampered with?
+"""Integrity of one submission, checked before it runs: can it be graded, was it tampered with?
 
 Nothing here runs student code. A *fatal* finding means the submission cannot be graded (it is
 reported ``failed`` with that reason); *notes* send an otherwise graded submission to

@@ -1,0 +1,127 @@
+"""Unit tests (no kernel, no nbgrader run) of the grading pipeline's pure functions."""
+
+from __future__ import annotations
+
+import nbformat
+
+from aeutils.instructor.feedback import split_hidden
+from aeutils.instructor.integrity import compare_locked_cells, sanitize, scan_code
+from aeutils.instructor.worker import _reason_from_log
+
+
+def _cell(source: str, gid: str | None = None, *, cell_type: str = "code", grade: bool = False,
+          solution: bool = False, locked: bool = False, points: float | None = None):
+    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+    cell = make(source)
+    if gid:
+        meta = {"grade_id": gid, "grade": grade, "solution": solution, "locked": locked}
+        if points is not None:
+            meta["points"] = points
+        cell.metadata["nbgrader"] = meta
+    return cell
+
+
+def _release():
+    """intro (locked), answer cell ``add`` (solution), test ``test_add`` (2 points, locked)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        _cell("import math", "intro", locked=True),
+        _cell("def add(a, b):\n    raise NotImplementedError()", "add", solution=True),
+        _cell("assert add(1, 2) == 3", "test_add", grade=True, locked=True, points=2),
+    ]
+    return nb
+
+
+def _submission(answer: str = "def add(a, b):\n    return a + b"):
+    nb = _release()
+    nb.cells[1].source = answer
+    return nb
+
+
+# -- compare_locked_cells ---------------------------------------------------------------------
+def test_an_answered_notebook_has_no_tampering_notes():
+    assert compare_locked_cells(_release(), _submission(), "hw.ipynb") == []
+
+
+def test_each_kind_of_tampering_is_named():
+    sub = _submission()
+    sub.cells[2].source = "pass"  # edited test
+    sub.cells[2].metadata["nbgrader"]["points"] = 100
+    sub.cells[0].metadata["nbgrader"]["locked"] = False  # unlocked intro
+    notes = compare_locked_cells(_release(), sub, "hw.ipynb")
+    assert "hw.ipynb: locked cell test_add was edited" in notes
+    assert "hw.ipynb: points of test_add changed from 2 to 100" in notes
+    assert "hw.ipynb: cell intro was unlocked" in notes
+
+
+def test_deleted_duplicated_and_foreign_graded_cells():
+    sub = _submission()
+    sub.cells = [sub.cells[0], sub.cells[1], sub.cells[1].copy(),
+                 _cell("assert True", "test_extra", grade=True, points=5)]
+    notes = compare_locked_cells(_release(), sub, "hw.ipynb")
+    assert "hw.ipynb: locked cell test_add was deleted" in notes
+    assert "hw.ipynb: cell add appears 2 times" in notes
+    assert "hw.ipynb: graded cell test_extra is not in the release" in notes
+
+
+def test_a_changed_role_is_reported():
+    sub = _submission()
+    sub.cells[2].metadata["nbgrader"]["solution"] = True  # the test cell made an answer cell
+    notes = compare_locked_cells(_release(), sub, "hw.ipynb")
+    assert any("nbgrader role of cell test_add was changed" in n for n in notes), notes
+
+
+# -- scan_code --------------------------------------------------------------------------------
+def test_scan_finds_suspicious_code_in_student_cells_only():
+    release = _release()
+    release.cells[0].source = "import subprocess"  # locked cells are restored: never flagged
+    sub = _submission("import socket\ndef add(a, b):\n    return a + b")
+    sub.cells[0].source = "import subprocess"
+    notes = scan_code(sub, release, "hw.ipynb")
+    assert notes == ["hw.ipynb: cell add uses the network or starts programs ('socket')"]
+
+
+def test_scan_leaves_a_plain_answer_alone_and_names_unnamed_cells_by_position():
+    assert scan_code(_submission(), _release(), "hw.ipynb") == []
+    sub = _submission()
+    sub.cells.append(_cell("get_ipython().events.register('pre_run_cell', print)"))
+    notes = scan_code(sub, _release(), "hw.ipynb")
+    assert notes and all(n.startswith("hw.ipynb: cell #4 ") for n in notes)
+    assert any("reaches into IPython" in n for n in notes)
+
+
+# -- sanitize ---------------------------------------------------------------------------------
+def test_sanitize_keeps_the_cell_that_matches_the_release_and_drops_impostors():
+    sub = _submission()
+    impostor = _cell("pass", "test_add", grade=True, locked=True, points=2)
+    sub.cells.insert(2, impostor)  # a duplicate id before the real test cell
+    sub.cells.append(_cell("assert True", "test_extra", grade=True, points=5))
+    clean = sanitize(sub, _release())
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in clean.cells]
+    assert ids == ["intro", "add", None, "test_add", None]
+    assert clean.cells[3].source == "assert add(1, 2) == 3"
+    assert sub.cells[2].metadata["nbgrader"]["grade_id"] == "test_add"  # the input is untouched
+
+
+# -- split_hidden -----------------------------------------------------------------------------
+def test_split_hidden_separates_hidden_blocks():
+    source = ("assert add(1, 2) == 3\n### BEGIN HIDDEN TESTS\nassert add(5, 5) == 10\n\n"
+              "### END HIDDEN TESTS\nprint('visible')")
+    shown, hidden = split_hidden(source)
+    assert shown == "assert add(1, 2) == 3\nprint('visible')"
+    assert hidden == ["assert add(5, 5) == 10"]
+    assert split_hidden("assert True") == ("assert True", [])
+
+
+# -- the reason a notebook could not be autograded ----------------------------------------------
+def test_reason_from_log_names_the_cause():
+    assert _reason_from_log("... DeadKernelError: Kernel died", None) == (
+        "the kernel died while running the notebook")
+    assert _reason_from_log("nbclient CellTimeoutError: cell timed out", None) == (
+        "a cell did not stop after its time limit")
+    assert _reason_from_log("UnresponsiveKernelError", None) == (
+        "the kernel did not start or respond")
+    log = "[INFO] fine\n[ERROR] There was an error processing hw.ipynb\n[ERROR] second"
+    assert _reason_from_log(log, None) == "There was an error processing hw.ipynb"
+    assert _reason_from_log("", "Traceback\nValueError: bad") == "ValueError: bad"
+    assert _reason_from_log("", None) == "nbgrader could not autograde it"

@@ -1,0 +1,99 @@
+"""What a sandboxed kernel can reach, checked through the real launcher, under bwrap and under the
+hand-written fallback: the same command line a grading kernel gets, with a short script in place of
+``python -m ipykernel_launcher`` (no Jupyter kernel: a few seconds per sandbox)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aeutils.instructor import launcher
+from aeutils.instructor.lock import claim_slots
+from aeutils.instructor.sandbox import _unshare_works, bwrap_problem, sandbox_views
+
+pytestmark = pytest.mark.grading
+
+PROBE = r"""
+import json, os, socket, sys
+course, port = sys.argv[1], int(sys.argv[2])
+out = {"uid": os.getuid(), "cwd_files": sorted(os.listdir(".")),
+       "processes": sum(name.isdigit() for name in os.listdir("/proc"))}
+def attempt(name, action):
+    try:
+        action()
+        out[name] = "allowed"
+    except OSError as err:
+        out[name] = type(err).__name__
+attempt("read_shadow", lambda: open("/etc/shadow").read(1))
+attempt("read_solution", lambda: open(os.path.join(course, "solution.txt")).read())
+attempt("write_course", lambda: open(os.path.join(course, "evil.txt"), "w").write("x"))
+attempt("network", lambda: socket.create_connection(("127.0.0.1", port), timeout=3).close())
+attempt("write_env", lambda: open(os.path.join(sys.prefix, "evil.txt"), "w").write("x"))
+attempt("big_file", lambda: open("big.bin", "wb").write(b"0" * (2 * 2**20)))
+attempt("small_file", lambda: open("small.bin", "wb").write(b"0" * 1000))
+import aeutils.instructor.probe  # the package and the environment are visible
+print(json.dumps(out))
+"""
+
+
+def _available(tool: str) -> str | None:
+    """Why ``tool`` cannot be tested here (None: it can)."""
+    if os.geteuid() != 0:
+        return "needs root: the sandbox runs the kernel as a uid of its own"
+    if tool == "bwrap":
+        problem = bwrap_problem()
+        return f"bwrap cannot run here: {problem}" if problem else None
+    return None if _unshare_works() else "unshare cannot make namespaces here"
+
+
+@pytest.mark.parametrize("tool", ["bwrap", "unshare"])
+def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
+    why = _available(tool)
+    if why:
+        pytest.skip(why)
+    course = tmp_path / "course"  # stands for the course: solutions, gradebook
+    course.mkdir()
+    (course / "solution.txt").write_text("the answer")
+    os.chmod(course, 0o755)  # readable by anyone: only the sandbox may keep it out of reach
+    os.chmod(course / "solution.txt", 0o644)
+    notebook_dir = tmp_path / "autograded"  # what nbclient starts the kernel in
+    notebook_dir.mkdir()
+    (notebook_dir / "data.txt").write_text("released data")
+    base = tmp_path / "sandboxes"
+    base.mkdir(mode=0o711)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    hide, expose = sandbox_views([str(course)])
+    with claim_slots(1) as (slot,):
+        box = base / "k0"
+        box.mkdir()
+        os.chown(box, launcher.BASE_UID + slot, launcher.NOGROUP)
+        os.chmod(box, 0o700)
+        (box / "kernel.json").write_text("{}")
+        spec = launcher.SandboxSpec(sandbox_base=str(base), slot=slot, tool=tool, hide=hide,
+                                    expose=expose, max_file_mb=1)
+        spec.save(tmp_path / "spec.json")
+        proc = subprocess.run(
+            [sys.executable, "-I", launcher.__file__, "stage1", str(tmp_path / "spec.json"),
+             str(box), "--", sys.executable, "-c", PROBE, str(course),
+             str(listener.getsockname()[1])],
+            cwd=notebook_dir, capture_output=True, text=True, timeout=120)
+    listener.close()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["uid"] == launcher.BASE_UID + slot  # its own uid, not root's
+    assert seen["processes"] <= 4  # its own PID namespace: the init, a shell or two, itself
+    assert "data.txt" in seen["cwd_files"]
+    assert seen["read_shadow"] != "allowed"
+    assert seen["read_solution"] != "allowed"
+    assert seen["write_course"] != "allowed" and not (course / "evil.txt").exists()
+    assert seen["network"] != "allowed"
+    assert seen["write_env"] != "allowed" and not (Path(sys.prefix) / "evil.txt").exists()
+    assert seen["big_file"] != "allowed" and seen["small_file"] == "allowed"  # max_file_mb
