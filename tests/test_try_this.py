@@ -185,10 +185,10 @@ def test_01_conv(mnist_bottleneck):
     error = {name: metrics.reconstruction_error(m, x_test) for name, m in trained.items()}
     size = {name: sum(p.numel() for p in m.parameters()) for name, m in trained.items()}
     assert error["conv"] > error["mlp"] and size["conv"] < size["mlp"] / 5
-    assert cpu_seconds["conv"] > 1.3 * cpu_seconds["mlp"]
+    assert cpu_seconds["conv"] > 1.5 * cpu_seconds["mlp"]
     check("01_bottleneck", "01-conv", [error["conv"], error["mlp"], size["conv"], size["mlp"],
                                        cpu_seconds["conv"] / cpu_seconds["mlp"]],
-          rel=0.1, abs_=[0, 0, 0, 0, 0.8])
+          rel=0.1, abs_=[0, 0, 0, 0, 1.0])
 
 
 def test_01_deeper_2d_code(mnist_bottleneck):
