@@ -116,9 +116,8 @@ PURITY, RETURN = 0.02, 1.5      # the runs are seeded; these absorb float differ
 def test_02_bins(slot_car):
     lecture, eight = slot_car
     coarse, fine = drive(lecture, 4), drive(lecture, 16)
-    measured = []
-    for run in (coarse, eight, fine):
-        measured += [run["purity ae"], run["return ae"]]
+    runs = (coarse, eight, fine)
+    measured = [run["purity ae"] for run in runs] + [run["return ae"] for run in runs]
     assert coarse["purity ae"] < eight["purity ae"] < fine["purity ae"]
     assert fine["return ae"] > max(coarse["return ae"], eight["return ae"]) + 3
     assert abs(coarse["return ae"] - eight["return ae"]) < 2
@@ -126,7 +125,7 @@ def test_02_bins(slot_car):
         assert abs(run["first greedy block ae"] - run["return ae"]) < 4
     assert fine["first greedy block ae"] < fine["return ae"] - 3     # ... the fine grid not yet
     measured.append(fine["first greedy block ae"])
-    check("02_control", "02-bins", measured, [PURITY, RETURN] * 3 + [RETURN])
+    check("02_control", "02-bins", measured, [PURITY] * 3 + [RETURN] * 4)
 
 
 def test_02_camera_noise(slot_car):
