@@ -13,6 +13,8 @@ from answers import answer_numbers
 import aeutils
 from aeutils import data, english, losses, masking, metrics, models, noise, superposition, train
 
+pytestmark = pytest.mark.answers
+
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
 BERT_NB, SAE_NB = LECTURES / "05_bert.ipynb", LECTURES / "08_sae_today.ipynb"
 

@@ -1,0 +1,354 @@
+"""The numbers in the "Try this" answers of lectures 02 and 07, measured again.
+
+Lecture 02's runs follow the notebook cell by cell (same seeds, same order of draws from the
+track's generator), so a variant measures what a learner sees after changing one setting. Lecture
+07's table is rebuilt once per setting and shared by the answers that read it. The numbers are
+read from the answer text itself (``tests/answers.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from answers import answer_numbers
+
+import aeutils
+from aeutils import control, data, metrics, models, train
+
+pytestmark = pytest.mark.answers
+
+LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+
+
+def check(lecture: str, key: str, measured: list[float], abs_: list[float]):
+    """Assert the answer ``key`` of ``lecture`` states ``measured``, each within its tolerance."""
+    print(f"{lecture} {key}: measured {[round(float(v), 4) for v in measured]}")
+    written = answer_numbers(LECTURES / f"{lecture}.ipynb", key)
+    assert len(written) == len(measured) == len(abs_), f"{key}: answer {written}, measured {measured}"
+    for w, m, tol in zip(written, measured, abs_):
+        assert abs(w - m) <= tol, f"{key}: answer says {w}, measured {m}"
+
+
+# ---- 02_control -----------------------------------------------------------------------------------
+
+@dataclass
+class SlotCarLecture:
+    """Lecture 02 up to the end of step 1 (the trained autoencoder and both kinds of codes)."""
+
+    env: control.SlotCarTrack
+    ae: models.MLPAutoencoder
+    codes: torch.Tensor            # (2000, code_size) autoencoder codes of the training frames
+    random_codes: torch.Tensor     # (2000, 2) the random projection's codes
+    projection: torch.Tensor       # (576, 2)
+    safe: torch.Tensor             # (2000,) 1 where the cheating driver goes fast
+    after_step1: torch.Tensor      # the track generator's state after step 1
+
+
+def slot_car_lecture(camera_noise: float = 0.1, car_width: float = 2.0,
+                     code_size: int = 2) -> SlotCarLecture:
+    """The notebook's cells before step 2, without plots, in the notebook's order of draws."""
+    aeutils.seed_everything(0)
+    env = control.SlotCarTrack(n_envs=32, seed=0, camera_noise=camera_noise, car_width=car_width)
+    fast_reach = env.speeds[1] * (1 + env.jitter)
+
+    def cheating_driver(s):
+        return (~env.in_curve(s) & ~env.in_curve(s + fast_reach)).long()
+
+    for driver in (lambda s: torch.randint(2, (len(s),)),
+                   lambda s: torch.zeros(len(s), dtype=torch.long), cheating_driver):
+        control.run_policy(env, driver, 256)      # the baselines' draws, as in the notebook
+    env.sample_states(10000)
+    env.render(torch.linspace(0, env.length, 13)[:-1])
+    states = env.sample_states(2000)
+    images = env.render(states)
+    ae = models.MLPAutoencoder((1, 24, 24), code_size=code_size, hidden=(256,))
+    train.fit(ae, images, epochs=40, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+    codes = train.encode(ae, images)
+    env.render(states, noise=0.0)
+    projection = torch.randn(24 * 24, 2, generator=torch.Generator().manual_seed(0))
+    return SlotCarLecture(env, ae, codes, images.flatten(1) @ projection, projection,
+                          cheating_driver(states), env.generator.get_state())
+
+
+def drive(run: SlotCarLecture, bins: int) -> dict[str, float]:
+    """Steps 2-3 with ``bins`` cells per code dimension: purities and greedy returns (both agents
+    learn, in the notebook's order, so that the track's draws match the notebook's)."""
+    env = run.env
+    env.generator.set_state(run.after_step1)       # as if the notebook were run with this `bins`
+    ae_edges = control.grid_edges(run.codes, bins)
+    random_edges = control.grid_edges(run.random_codes, bins)
+
+    def ae_cells(s):
+        return control.discretize(train.encode(run.ae, env.render(s)), ae_edges)
+
+    def random_cells(s):
+        return control.discretize(env.render(s).flatten(1) @ run.projection, random_edges)
+
+    out = {"purity ae": control.cell_purity(control.discretize(run.codes, ae_edges), run.safe),
+           "purity random": control.cell_purity(
+               control.discretize(run.random_codes, random_edges), run.safe)}
+    featurizers = {"ae": (ae_cells, bins ** run.codes.shape[1]),
+                   "random": (random_cells, bins * bins)}
+    runs = {name: control.q_learning(env, cells, n_cells, episodes=600, epsilon=(1.0, 0.0),
+                                     explore_fraction=0.5, seed=0)
+            for name, (cells, n_cells) in featurizers.items()}
+    for name, result in runs.items():
+        policy = control.greedy_policy(result.q, featurizers[name][0])
+        out[f"return {name}"] = float(control.run_policy(env, policy, 256).mean())
+        # mean training return of episodes 301-350, the first block without exploration
+        out[f"first greedy block {name}"] = float(torch.tensor(result.returns[300:350]).mean())
+    return out
+
+
+@pytest.fixture(scope="module")
+def slot_car():
+    lecture = slot_car_lecture()
+    return lecture, drive(lecture, 8)
+
+
+PURITY, RETURN = 0.02, 1.5      # the runs are seeded; these absorb float differences only
+
+
+def test_02_bins(slot_car):
+    lecture, eight = slot_car
+    coarse, fine = drive(lecture, 4), drive(lecture, 16)
+    runs = (coarse, eight, fine)
+    measured = [run["purity ae"] for run in runs] + [run["return ae"] for run in runs]
+    assert coarse["purity ae"] < eight["purity ae"] < fine["purity ae"]
+    assert fine["return ae"] > max(coarse["return ae"], eight["return ae"]) + 3
+    assert abs(coarse["return ae"] - eight["return ae"]) < 2
+    for run in (coarse, eight):            # learned by the end of exploration ...
+        assert abs(run["first greedy block ae"] - run["return ae"]) < 4
+    assert fine["first greedy block ae"] < fine["return ae"] - 3     # ... the fine grid not yet
+    measured.append(fine["first greedy block ae"])
+    check("02_control", "02-bins", measured, [PURITY] * 3 + [RETURN] * 4)
+
+
+def test_02_camera_noise(slot_car):
+    _, clean = slot_car
+    noisy = drive(slot_car_lecture(camera_noise=0.3), 8)
+    measured = []
+    for run in (clean, noisy):
+        measured += [run["purity ae"], run["purity random"], run["return ae"], run["return random"]]
+    # the random projection's cells lose far more purity than the autoencoder's
+    assert (clean["purity random"] - noisy["purity random"]
+            > 3 * (clean["purity ae"] - noisy["purity ae"]))
+    assert noisy["return ae"] > noisy["return random"] + 5
+    gap = {name: run["return ae"] - run["return random"] for name, run in (("clean", clean),
+                                                                          ("noisy", noisy))}
+    assert abs(gap["noisy"] - gap["clean"]) < 3      # "the gap stays about 10 points"
+    check("02_control", "02-camera-noise", measured, [PURITY, PURITY, RETURN, RETURN] * 2)
+
+
+def test_02_thin_car(slot_car):
+    _, wide = slot_car
+    thin = drive(slot_car_lecture(car_width=1.0), 8)
+    assert thin["purity ae"] < wide["purity ae"] - 0.1 and thin["return ae"] < wide["return ae"] - 3
+    check("02_control", "02-thin-car", [thin["purity ae"], wide["purity ae"], thin["return ae"],
+                                        wide["return ae"]], [PURITY, PURITY, RETURN, RETURN])
+
+
+def test_02_one_number(slot_car):
+    _, two = slot_car
+    one = drive(slot_car_lecture(code_size=1), 8)
+    assert one["purity ae"] < two["purity ae"] - 0.1 and one["return ae"] < two["return ae"] - 3
+    check("02_control", "02-one-number", [one["purity ae"], two["purity ae"], one["return ae"],
+                                          two["return ae"]], [PURITY, PURITY, RETURN, RETURN])
+
+
+# ---- 07_summary -----------------------------------------------------------------------------------
+
+@dataclass
+class ProbeTable:
+    """Lecture 07's table for one setting: each representation's codes and probe accuracies."""
+
+    codes: dict[str, tuple[torch.Tensor, torch.Tensor]]   # name -> (train codes, test codes)
+    accuracy: dict[str, float]                              # all labels
+    few: dict[str, np.ndarray] | None                      # (5,) accuracies with 100 labels
+
+
+def few_label_sets(y_train: torch.Tensor) -> list[np.ndarray]:
+    """The lecture's 5 draws of 10 labelled digits per class."""
+    rng = np.random.default_rng(0)
+    labels = y_train.numpy()
+    return [np.concatenate([rng.choice(np.flatnonzero(labels == c), 10, replace=False)
+                            for c in range(10)]) for _ in range(5)]
+
+
+def probe_table(split, pixels: ProbeTable, code: int = 16, k: int = 16, epochs: int = 15,
+                seed: int = 0, few: bool = False) -> ProbeTable:
+    """Lecture 07's cells 03 and 05 at one setting (CPU); the pixels' row is passed in."""
+    x_train, x_test, y_train, y_test = split
+    shape = tuple(x_train.shape[1:])
+
+    def fresh(make):
+        aeutils.seed_everything(seed)
+        return make()
+
+    contenders = {
+        "bottleneck AE": fresh(lambda: models.MLPAutoencoder(shape, code, hidden=(256,))),
+        "sparse AE": fresh(lambda: models.SparseAutoencoder(shape, 128, "topk", k=k)),
+        "random top-k": fresh(lambda: models.SparseAutoencoder(shape, 128, "topk", k=k)),
+        "denoising AE": fresh(lambda: models.DenoisingAutoencoder(
+            models.MLPAutoencoder(shape, code, hidden=(256,)), "gaussian", 0.4,
+            generator=torch.Generator().manual_seed(0))),
+        "VAE": fresh(lambda: models.VAE(shape, code, hidden=(256,))),
+    }
+    pca = metrics.pca(x_train, code)
+    codes = {"PCA": (torch.as_tensor(pca.encode(x_train)), torch.as_tensor(pca.encode(x_test)))}
+    for name, model in contenders.items():
+        if name != "random top-k":                   # the control stays untrained
+            train.fit(model, x_train, epochs=epochs, batch_size=128, lr=3e-3, device="cpu",
+                      quiet=True)
+        codes[name] = (train.encode(model, x_train), train.encode(model, x_test))
+    accuracy = {name: metrics.linear_probe(a, y_train, b, y_test) for name, (a, b) in codes.items()}
+    few_accuracy = None
+    if few:
+        few_accuracy = {name: np.array([metrics.linear_probe(a[i], y_train[i], b, y_test)
+                                        for i in few_label_sets(y_train)])
+                        for name, (a, b) in codes.items()}
+        few_accuracy.update(pixels.few)
+    return ProbeTable({**pixels.codes, **codes}, {**pixels.accuracy, **accuracy}, few_accuracy)
+
+
+def pixel_row(split) -> ProbeTable:
+    x_train, x_test, y_train, y_test = split
+    codes = (x_train.flatten(1), x_test.flatten(1))
+    few = np.array([metrics.linear_probe(codes[0][i], y_train[i], codes[1], y_test)
+                    for i in few_label_sets(y_train)])
+    return ProbeTable({"pixels": codes}, {"pixels": metrics.linear_probe(*codes[:1], y_train,
+                                                                         codes[1], y_test)},
+                      {"pixels": few})
+
+
+def section3_claims(table: ProbeTable) -> dict[str, bool]:
+    """The asserts of lecture 07's section 3, each as True (holds) or False."""
+    acc, few = table.accuracy, table.few
+    sixteen = ["PCA", "bottleneck AE", "denoising AE", "VAE"]
+    learned = sixteen + ["sparse AE"]
+    best = max(sixteen, key=acc.get)
+    gain = {n: few[n] - few["pixels"] for n in learned}
+    return {
+        "a: every code > 0.8": min(acc[n] for n in learned) > 0.8,
+        "a: best narrow code within 5 points of the pixels": acc[best] > acc["pixels"] - 0.05,
+        "b: no narrow code beats the pixels": acc[best] < acc["pixels"],
+        "c: sparse beats the pixels": acc["sparse AE"] > acc["pixels"] + 0.01,
+        "c: sparse beats its untrained control": acc["sparse AE"] > acc["random top-k"] + 0.1,
+        "d: sparse helps with 100 labels": bool(gain["sparse AE"].mean() > 0.01
+                                                and (gain["sparse AE"] > 0).all()),
+        "d: bottleneck helps with 100 labels": bool(gain["bottleneck AE"].mean() > 0),
+        "d: every AE gains 0-5 points, PCA none": bool(
+            all(0 < gain[n].mean() < 0.05 for n in learned if n != "PCA")
+            and (few["PCA"] - few["pixels"]).mean() < 0.005),
+    }
+
+
+class Tables:
+    """Lecture 07's table at several settings on one data split, each built once."""
+
+    def __init__(self, split):
+        self.split, self.pixels, self._built = split, pixel_row(split), {}
+
+    def __call__(self, **setting) -> ProbeTable:
+        key = tuple(sorted(setting.items()))
+        if key not in self._built:
+            self._built[key] = probe_table(self.split, self.pixels, **setting)
+        return self._built[key]
+
+
+@pytest.fixture(scope="module")
+def mnist_tables(mnist_split) -> Tables:
+    return Tables(mnist_split)
+
+
+ACCURACY = 0.012      # seeded runs; this absorbs float differences between machines
+
+
+def test_07_wider_codes(mnist_tables):
+    narrow, wide = mnist_tables(few=True), mnist_tables(code=64, k=64)
+    acc = wide.accuracy
+    names = ["pixels", "PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE"]
+    assert all(acc[n] > acc["pixels"] for n in ("PCA", "bottleneck AE", "denoising AE", "VAE"))
+    assert acc["sparse AE"] < narrow.accuracy["sparse AE"] - 0.02      # top-64 of 128: less sparse
+    assert acc["sparse AE"] < acc["pixels"]
+    check("07_summary", "07-wider-codes",
+          [acc[n] for n in names] + [narrow.accuracy["PCA"], narrow.accuracy["sparse AE"]],
+          [ACCURACY] * 8)
+
+
+def test_07_five_epochs(mnist_tables):
+    full, short = mnist_tables(few=True), mnist_tables(epochs=5)
+    trained = ["bottleneck AE", "sparse AE", "denoising AE", "VAE"]
+    drop = {n: full.accuracy[n] - short.accuracy[n] for n in trained}
+    assert short.accuracy["PCA"] == full.accuracy["PCA"]       # PCA does not train
+    assert max(drop, key=drop.get) == "VAE" and drop["VAE"] > 2 * max(
+        d for n, d in drop.items() if n != "VAE")
+    assert short.accuracy["VAE"] < short.accuracy["PCA"]
+    assert max(trained, key=short.accuracy.get) == "sparse AE"
+    assert all(0.015 < d < 0.045 for n, d in drop.items() if n != "VAE")
+    check("07_summary", "07-five-epochs",
+          [x for n in trained for x in (short.accuracy[n], full.accuracy[n])],
+          [ACCURACY] * 8)
+
+
+def test_07_knn(mnist_tables):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    table = mnist_tables(few=True)
+    _, _, y_train, y_test = mnist_tables.split
+    knn = {name: KNeighborsClassifier(5).fit(a.numpy(), y_train.numpy()).score(b.numpy(),
+                                                                                 y_test.numpy())
+           for name, (a, b) in table.codes.items()}
+    names = ["pixels", "PCA", "bottleneck AE", "sparse AE", "denoising AE", "VAE", "random top-k"]
+    linear_best, knn_best = (max(names, key=scores.get) for scores in (table.accuracy, knn))
+    assert linear_best == "sparse AE" and knn_best != "sparse AE"      # the ranking changes
+    assert knn["PCA"] > knn["pixels"] and knn["VAE"] > knn["pixels"]
+    assert knn["sparse AE"] < knn["pixels"] and table.accuracy["sparse AE"] > table.accuracy["pixels"]
+    check("07_summary", "07-knn", [knn[n] for n in names], [ACCURACY] * len(names))
+
+
+def test_07_seeds(mnist_tables):
+    first, second = mnist_tables(few=True), mnist_tables(seed=1, few=True)
+
+    def gain(table, name):           # points gained over the pixels with 100 labels
+        return 100 * float((table.few[name] - table.few["pixels"]).mean())
+
+    rows = ["bottleneck AE", "denoising AE", "VAE", "sparse AE", "random top-k"]
+    measured = [x for n in rows for x in (second.accuracy[n], first.accuracy[n])]
+    measured += [second.accuracy["PCA"]]
+    measured += [gain(second, "sparse AE"), gain(first, "sparse AE"), gain(second, "VAE"),
+                 gain(first, "VAE"), gain(second, "denoising AE")]
+    assert second.accuracy["PCA"] == first.accuracy["PCA"]          # PCA has no seed
+    assert all(section3_claims(first).values())                       # the lecture's asserts
+    survived = section3_claims(second)
+    assert [c for c, holds in survived.items() if not holds] == [
+        "d: every AE gains 0-5 points, PCA none"]                      # the only one that breaks
+    order = [sorted(["bottleneck AE", "VAE"], key=t.accuracy.get) for t in (first, second)]
+    assert order[0] != order[1]                                      # a 1-2 point gap flips
+    check("07_summary", "07-seeds", measured, [ACCURACY] * 11 + [1.0] * 5)
+
+
+@pytest.fixture(scope="module")
+def digits_tables(digits) -> Tables:
+    return Tables(data.train_test_split(*digits))
+
+
+def test_07_digits(digits_tables):
+    table = digits_tables(few=True)
+    claims = section3_claims(table)
+    holds = [c for c, ok in claims.items() if ok]
+    assert holds == ["a: every code > 0.8", "a: best narrow code within 5 points of the pixels",
+                     "b: no narrow code beats the pixels"]          # (c) and (d) all fail here
+    acc = table.accuracy
+    assert 0.03 < acc["sparse AE"] - acc["random top-k"] < 0.07
+    learned = ["PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE"]
+    loss = {n: 100 * float((table.few["pixels"] - table.few[n]).mean()) for n in learned}
+    assert min(loss.values()) > 0                            # every code loses with 100 labels
+    assert min(loss, key=loss.get) == "sparse AE" and max(loss, key=loss.get) == "VAE"
+    names = ["pixels", "PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE", "random top-k"]
+    check("07_summary", "07-digits", [acc[n] for n in names] + [loss["sparse AE"], loss["VAE"]],
+          [ACCURACY] * len(names) + [1.0, 1.0])
