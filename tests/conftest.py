@@ -1,12 +1,52 @@
-"""Shared fixtures: small data sets loaded once per test session, a deterministic seed per test."""
+"""Shared fixtures: small data sets loaded once per test session, a deterministic seed per test.
+
+Also how the suite shares a machine between pytest-xdist workers (`make test` runs `-n 2 --dist
+loadgroup`) and how each lecture is executed once (see `_run_each_lecture_once`).
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import torch
 
 import aeutils
 from aeutils import data
+
+#: Tests that share machine-wide state run in one xdist group, i.e. one after the other on one
+#: worker: every grading batch (sandbox uids 61000+slot, the `claim_slots` lock, and tests that
+#: assert no sandbox process is left anywhere) and the hub (it grades too); the browser suite (one
+#: JupyterLab server and one Chromium per worker session).
+XDIST_GROUPS = (("tests/grading/", "grading"), ("tests/hub/", "grading"), ("tests/browser/", "browser"))
+BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
+HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for prefix, group in XDIST_GROUPS:
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session):
+    _run_each_lecture_once(session.items)
+
+
+def _run_each_lecture_once(items) -> None:
+    """Skip the headless run of a lecture that the browser suite executes in this same run
+    (after -m/-k/--deselect: those are applied by now)."""
+    if os.environ.get("AEUTILS_SKIP_BROWSER") == "1":
+        return
+    in_browser = {item.callspec.id for item in items
+                  if item.originalname == BROWSER_LECTURE_TEST and hasattr(item, "callspec")}
+    skip = pytest.mark.skip(reason="executed once, through JupyterLab, by tests/browser/"
+                                   "test_browser_lectures.py, which makes the same checks")
+    for item in items:
+        if item.originalname == HEADLESS_LECTURE_TEST and item.callspec.id in in_browser:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
