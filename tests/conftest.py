@@ -23,12 +23,32 @@ BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
 HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
 
 
+def xdist_group(nodeid: str) -> str | None:
+    return next((group for prefix, group in XDIST_GROUPS if nodeid.startswith(prefix)), None)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        for prefix, group in XDIST_GROUPS:
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+        if group := xdist_group(item.nodeid):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup`, with the groups read from the node ids' paths. xdist 3.8 marks a
+    group by renaming the node id (`item._nodeid`), which pytest 9.2 ignores (a node id is now
+    `item._id`): under it every test was its own unit, and the grading batches and two
+    JupyterLab servers ran on both workers at once."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PathGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid) or super()._split_scope(nodeid)
+
+    return PathGroupScheduling(config, log)
 
 
 def pytest_collection_finish(session):
