@@ -10,21 +10,13 @@ import os
 
 import pytest
 import torch
+from xdist_groups import xdist_group
 
 import aeutils
 from aeutils import data
 
-#: Tests that share machine-wide state run in one xdist group, i.e. one after the other on one
-#: worker: every grading batch (sandbox uids 61000+slot, the `claim_slots` lock, and tests that
-#: assert no sandbox process is left anywhere) and the hub (it grades too); the browser suite (one
-#: JupyterLab server and one Chromium per worker session).
-XDIST_GROUPS = (("tests/grading/", "grading"), ("tests/hub/", "grading"), ("tests/browser/", "browser"))
 BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
 HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
-
-
-def xdist_group(nodeid: str) -> str | None:
-    return next((group for prefix, group in XDIST_GROUPS if nodeid.startswith(prefix)), None)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import conftest
+from xdist_groups import xdist_group
 
 
 def test_tests_sharing_machine_wide_state_share_a_worker():
-    group = conftest.xdist_group
+    group = xdist_group
     assert group("tests/grading/test_grading_corpus.py::test_case_outcome[x]") == "grading"
     assert group("tests/grading/test_real_assignments.py::test_mutant_loses_only_its_part[a-b]") \
         == "grading"
