@@ -1,12 +1,64 @@
-"""Shared fixtures: small data sets loaded once per test session, a deterministic seed per test."""
+"""Shared fixtures: small data sets loaded once per test session, a deterministic seed per test.
+
+Also how the suite shares a machine between pytest-xdist workers (`make test` runs `-n 2 --dist
+loadgroup`) and how each lecture is executed once (see `_run_each_lecture_once`).
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
+from xdist_groups import xdist_group
 
 import aeutils
 from aeutils import data
+
+BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
+HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if group := xdist_group(item.nodeid):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup`, with the groups read from the node ids' paths. xdist 3.8 marks a
+    group by renaming the node id (`item._nodeid`), which pytest 9.2 ignores (a node id is now
+    `item._id`): under it every test was its own unit, and the grading batches and two
+    JupyterLab servers ran on both workers at once."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PathGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid) or super()._split_scope(nodeid)
+
+    return PathGroupScheduling(config, log)
+
+
+def pytest_collection_finish(session):
+    _run_each_lecture_once(session.items)
+
+
+def _run_each_lecture_once(items) -> None:
+    """Skip the headless run of a lecture that the browser suite executes in this same run
+    (after -m/-k/--deselect: those are applied by now)."""
+    if os.environ.get("AEUTILS_SKIP_BROWSER") == "1":
+        return
+    in_browser = {item.callspec.id for item in items
+                  if item.originalname == BROWSER_LECTURE_TEST and hasattr(item, "callspec")}
+    skip = pytest.mark.skip(reason="executed once, through JupyterLab, by tests/browser/"
+                                   "test_browser_lectures.py, which makes the same checks")
+    for item in items:
+        if item.originalname == HEADLESS_LECTURE_TEST and item.callspec.id in in_browser:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

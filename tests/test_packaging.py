@@ -41,7 +41,20 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
             assert conda[name] == "==2.13.0" and "<2.15" in spec
         else:
             assert conda[name] == spec, f"{name}: pyproject {spec!r}, environment.yml {conda[name]!r}"
-    assert "python>=3.10" in conda_deps and "-e ." in pip_deps
+    assert f"python{project['requires-python']}" in conda_deps and "-e ." in pip_deps
+
+
+def test_one_python_version_everywhere():
+    """pyproject's requires-python, environment.yml, the README and the running interpreter
+    agree (the suite and tools/lowest_constraints.py use tomllib: Python 3.11+)."""
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    minimum = re.fullmatch(r">=(\d+)\.(\d+)", requires)
+    assert minimum, f"requires-python {requires!r}: expected '>=X.Y'"
+    major, minor = int(minimum[1]), int(minimum[2])
+    assert (major, minor) >= (3, 11), "tomllib (used here and by tools/) needs Python 3.11+"
+    assert sys.version_info[:2] >= (major, minor)
+    assert f"python>={major}.{minor}" in (ROOT / "environment.yml").read_text()
+    assert f"Python {major}.{minor}+" in (ROOT / "README.md").read_text()
 
 
 def test_makefile_installs_the_cpu_torch_before_the_package():

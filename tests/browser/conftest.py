@@ -108,11 +108,16 @@ def _user_settings(settings_dir: Path) -> None:
     """Render every cell (no windowing) so that DOM checks see the whole notebook."""
     tracker = settings_dir / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True, exist_ok=True)
-    tracker.write_text(json.dumps({"windowingMode": "none"}))
+    # recordTiming: each cell's start and end go into the saved notebook (what took how long)
+    tracker.write_text(json.dumps({"windowingMode": "none", "recordTiming": True}))
     notifications = (settings_dir / "@jupyterlab" / "apputils-extension"
                      / "notification.jupyterlab-settings")
     notifications.parent.mkdir(parents=True, exist_ok=True)
     notifications.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # Saving a notebook keeps its widgets' state, as nbclient's store_widget_state does headless.
+    widgets = settings_dir / "@jupyter-widgets" / "jupyterlab-manager" / "plugin.jupyterlab-settings"
+    widgets.parent.mkdir(parents=True, exist_ok=True)
+    widgets.write_text(json.dumps({"saveState": True}))
 
 
 def _answers(url: str) -> bool:

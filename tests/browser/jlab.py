@@ -104,6 +104,7 @@ class RunReport:
     path: str
     seconds: float  # open + Run All + checks + explorer moves
     run_seconds: float = 0.0  # Run All alone
+    kernel_cpu_seconds: float | None = None  # the kernel's CPU time during Run All
     problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     images: int = 0
@@ -222,6 +223,33 @@ class Lab:
                     f"{n_code} code cells ran, {state['running']} still running or queued; "
                     f"kernel {state['status'] or 'status unknown'}")
             time.sleep(0.25)
+
+    def kernel_cpu_seconds(self, path: str) -> float | None:
+        """CPU seconds (user + sys) the kernel of ``path`` has used so far; None if its process
+        is not found (a server on another machine)."""
+        from lecture_checks import process_cpu_seconds
+
+        kernels = [s["kernel"]["id"] for s in self.api("GET", "sessions") if s.get("path") == path]
+        for proc in Path("/proc").iterdir() if kernels else []:
+            try:
+                cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+                if proc.name.isdigit() and f"kernel-{kernels[0]}.json" in cmdline:
+                    return process_cpu_seconds(int(proc.name))
+            except OSError:
+                continue
+        return None
+
+    def save(self, path: str) -> None:
+        """File > Save, through the app: the outputs, and the widget state (when the widget
+        manager's saveState setting is on), are written to the served copy."""
+        saved = self.page.evaluate("""async (path) => {
+            for (const w of window.jupyterapp.shell.widgets('main')) {
+              if (w.context && w.context.path === path) { await w.context.save(); return true; }
+            }
+            return false;
+        }""", path)
+        if not saved:
+            raise AssertionError(f"notebook {path} not found in the page to save it")
 
     # ---- reading what ran -------------------------------------------------------------------
     def model_summary(self, path: str) -> list[dict]:
@@ -387,7 +415,11 @@ def run_notebook(lab: Lab, path: str, timeout: float = 180, require_figure: bool
     start = time.monotonic()
     lab.open_notebook(path)
     report = RunReport(path, 0.0)
+    cpu_before = lab.kernel_cpu_seconds(path)
     report.run_seconds = lab.run_all(timeout)
+    cpu_after = lab.kernel_cpu_seconds(path)
+    if cpu_before is not None and cpu_after is not None:
+        report.kernel_cpu_seconds = cpu_after - cpu_before
     lab.check_outputs(report, require_figure=require_figure)
     if move_controls and not report.errors:
         lab.move_explorer_controls(report)

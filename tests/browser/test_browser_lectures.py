@@ -1,15 +1,24 @@
-"""Every lecture, run the way a student runs it: JupyterLab, Run All, look at the page."""
+"""Every lecture, run the way a student runs it: JupyterLab, Run All, look at the page.
+
+This is where `make test` executes each lecture (once): besides what the page shows, the notebook
+is saved (outputs and widget state) and held to every check of the headless run
+(tests/lecture_checks.py), with the kernel's CPU time against the per-lecture limit.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import lecture_checks
+import nbformat
 import pytest
 from jlab import FIXTURE_DIR_NAME, REPO, run_notebook
 
-# Seconds for Run All of one lecture (each computes for about 45 s on 2 free cores); raise it with
-# AEUTILS_BROWSER_TIMEOUT on a slower or busier machine.
+from aeutils import course
+
+# Wall seconds for Run All of one lecture: a bound for a hang, not the timing check (that is the
+# kernel's CPU time, see lecture_checks); raise it with AEUTILS_BROWSER_TIMEOUT on a busy machine.
 LECTURE_TIMEOUT = float(os.environ.get("AEUTILS_BROWSER_TIMEOUT", "180"))
 
 
@@ -25,11 +34,23 @@ NOTEBOOKS = [f"lectures/{name}" for name in _lectures()] + [
 @pytest.mark.browser
 @pytest.mark.timeout(LECTURE_TIMEOUT + 300)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[Path(p).stem for p in NOTEBOOKS])
-def test_notebook_runs_in_jupyterlab(lab, screenshots, path):
+def test_notebook_runs_in_jupyterlab(lab, lab_server, screenshots, path):
+    load = lecture_checks.load_per_core()
     report = run_notebook(lab, path, timeout=LECTURE_TIMEOUT)
+    load = max(load, lecture_checks.load_per_core())
     lab.screenshot(screenshots / f"{Path(path).stem}.png")
     moves = "; ".join(f"{m.control}: {m.before!r} -> {m.after!r}" for m in report.moves)
-    print(f"{path}: {report.seconds:.1f} s (Run All {report.run_seconds:.1f} s), {report.images} images, {report.widgets} widget "
-          f"views, {report.explorers} explorers; moves: {moves or 'none'}")
+    cpu = report.kernel_cpu_seconds
+    print(f"{path}: {report.seconds:.1f} s (Run All {report.run_seconds:.1f} s wall, kernel "
+          f"{cpu if cpu is None else round(cpu, 1)} s CPU), {report.images} images, "
+          f"{report.widgets} widget views, {report.explorers} explorers; moves: {moves or 'none'}")
     assert not report.problems, f"{path}:\n  " + "\n  ".join(report.problems)
     assert len(report.moves) >= report.explorers
+    if not path.startswith("lectures/"):
+        return
+    lab.save(path)
+    saved = nbformat.read(lab_server["root"] / path, as_version=4)
+    course.write_outputs(saved, lecture_checks.BUILD, Path(path).stem)
+    assert cpu is not None, "the kernel's process was not found: its CPU time is unknown"
+    found = lecture_checks.problems(saved, Path(path).name) + lecture_checks.cpu_problem(path, cpu, load)
+    assert not found, "\n".join(found)

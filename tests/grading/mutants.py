@@ -12,13 +12,13 @@ A mutant that the hidden tests do not catch stays listed with ``survives="why"``
 ``xfail(strict=True)``, so catching it later fails loudly until the entry is updated. At most 10%
 of an assignment's mutants may survive (``assert_enough_caught``).
 
-Usage, in ``tests/grading/test_mutants_<id>.py``::
+The mutants of every assignment are listed in ``assignment_mutants.py``; one parametrized module,
+``test_real_assignments.py``, grades each assignment's batch once and checks them::
 
-    MUTANTS = [Mutant("sign", "pca-error", (("x - mean", "x + mean"),), {"test-pca-error"},
-                      kind="sign flipped"), ...]
-    graded = module_fixture(AID, MUTANTS)
-    @pytest.mark.parametrize("mutant", params(MUTANTS))
-    def test_mutant_loses_only_its_part(graded, mutant): check(graded, mutant)
+    MUTANTS = {"ae1_bottleneck": [Mutant("sign", "pca-error", (("x - mean", "x + mean"),),
+                                         {"test-pca-error"}, kind="sign flipped"), ...], ...}
+    @pytest.mark.parametrize("aid, mutant", ...)  # params(MUTANTS[aid]) for every aid
+    def test_mutant_loses_only_its_part(batches, aid, mutant): check(batches(aid), mutant)
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def grade_class(aid: str, mutants: Iterable[Mutant], root: Path, device: str = "
     duration = time.monotonic() - t0
     report = corpus.read_report(out.with_suffix(".json"))
     return {"results": {r["student"]: r for r in report["results"]}, "duration": duration,
-            "report": report, "students": len(students)}
+            "report": report, "students": len(students), "course": course}
 
 
 def part_scores(result: dict[str, Any]) -> dict[str, tuple[float, float]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
 
 import grading_corpus as corpus
 import nbformat
@@ -70,6 +72,31 @@ def test_originals_and_course_untouched(corpus_run):
 
 def test_no_process_survives_the_batch(corpus_run):
     assert sandbox_processes() == []
+
+
+def test_a_surviving_grading_process_would_be_seen():
+    """The check above is real with or without root: a process with a grading kernel's
+    environment is found (isolated kernels also by their sandbox uid)."""
+    env = {**os.environ, "AEUTILS_GRADING": "1"}
+    leftover = subprocess.Popen(["sleep", "60"], env=env)
+    try:
+        assert any(line.split()[1] == str(leftover.pid) for line in sandbox_processes())
+    finally:
+        leftover.kill()
+        leftover.wait()
+    assert not any(line.split()[1] == str(leftover.pid) for line in sandbox_processes())
+
+
+def test_default_device_is_auto_and_recorded(corpus_run):
+    """The corpus is graded without --device: the GPU when the machine has one, else the CPU,
+    recorded for the batch and for every submission."""
+    import torch
+
+    want = "cuda" if torch.cuda.is_available() else "cpu"
+    report = corpus_run["report"]
+    assert report is not None, corpus_run["proc"].stderr[-3000:]
+    assert report["device"] == want
+    assert {r["device"] for r in report["results"]} == {want}
 
 
 def test_output_flood_is_cut(corpus_run):
