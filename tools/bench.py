@@ -451,12 +451,10 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                  "--ExecutePreprocessor.timeout=600", "--output-dir", str(work / "plain"),
                  str(nb)], env, nb.parent)
             plain_cpu, plain_wall = plain_cpu + cpu, plain_wall + wall
-        # a bare interpreter and the worker's imports (booted as the grader boots it, without
-        # aeutils/__init__): the fixed start-up cost of each worker
-        boot = grading._WORKER_BOOT.split("from aeutils.instructor.worker")[0]
+        # a bare interpreter and the worker's imports (the lazy package: no torch): the fixed
+        # start-up cost of each worker
         boot_cpu, boot_wall, _ = _timed_run(
-            [sys.executable, "-c", boot + "import aeutils.instructor.worker", grading.PACKAGE_DIR],
-            env, course)
+            [sys.executable, "-c", "import aeutils.instructor.worker"], env, course)
         bare_cpu, bare_wall, _ = _timed_run([sys.executable, "-c", "pass"], env, course)
         log: list[str] = []
         phases = {"preflight (one sandboxed kernel)": (grading.Batch, "_preflight"),
