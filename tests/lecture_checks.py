@@ -67,6 +67,18 @@ def problems(notebook: nbformat.NotebookNode, name: str) -> list[str]:
 
 #: load average / cores above which CPU times are not judged (see the module's docstring)
 OVERSUBSCRIBED = 3.0
+#: Beside a second busy pytest worker (`make test` runs two) a lecture's CPU time grows too:
+#: measured on this 2-core VM, lecture 01 took 35 s of kernel CPU alone and 64 s in the suite,
+#: next to a grading batch (shared caches and memory bandwidth). So in a parallel run the limit
+#: is LECTURE_CPU_SECONDS times this; the 60 s claim itself is about an idle machine
+#: (`make bench` prints each notebook's CPU time).
+SHARED_MACHINE_FACTOR = 2.0
+
+
+def cpu_limit() -> float:
+    """LECTURE_CPU_SECONDS, or SHARED_MACHINE_FACTOR times it beside other pytest-xdist workers."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    return LECTURE_CPU_SECONDS * (SHARED_MACHINE_FACTOR if workers > 1 else 1.0)
 
 
 def load_per_core() -> float:
@@ -75,10 +87,11 @@ def load_per_core() -> float:
 
 def cpu_problem(name: str, cpu_seconds: float, load: float) -> list[str]:
     """The CPU-time verdict; ``load``: the highest load per core seen during the run."""
-    if cpu_seconds <= LECTURE_CPU_SECONDS:
+    limit = cpu_limit()
+    if cpu_seconds <= limit:
         return []
     message = (f"{name}: the kernel computed for {cpu_seconds:.0f} s of CPU time (limit "
-               f"{LECTURE_CPU_SECONDS:.0f} s: a lecture runs in about a minute)")
+               f"{limit:.0f} s: a lecture runs in about {LECTURE_CPU_SECONDS:.0f} s alone)")
     if load > OVERSUBSCRIBED:
         warnings.warn(f"{message}; NOT judged: the machine was oversubscribed (load average "
                       f"{load:.1f} per core), which inflates CPU times", stacklevel=2)

@@ -98,7 +98,17 @@ def test_the_checks_of_an_executed_lecture_can_fail():
     found = "\n".join(lecture_checks.problems(broken, "broken"))
     for what in ("raised ValueError", "no image from cell", "state was not saved"):
         assert what in found, found
-    assert lecture_checks.cpu_problem("x", 59.0, load=0.5) == []
-    assert lecture_checks.cpu_problem("x", 61.0, load=0.5)
+    limit = lecture_checks.cpu_limit()
+    assert lecture_checks.cpu_problem("x", limit - 1, load=0.5) == []
+    assert lecture_checks.cpu_problem("x", limit + 1, load=0.5)
     with pytest.warns(UserWarning, match="NOT judged"):
-        assert lecture_checks.cpu_problem("x", 61.0, load=lecture_checks.OVERSUBSCRIBED + 1) == []
+        assert lecture_checks.cpu_problem("x", limit + 1,
+                                          load=lecture_checks.OVERSUBSCRIBED + 1) == []
+
+
+def test_cpu_limit_allows_for_a_second_worker_only(monkeypatch):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "1")
+    assert lecture_checks.cpu_limit() == lecture_checks.LECTURE_CPU_SECONDS
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    assert lecture_checks.cpu_limit() == (lecture_checks.LECTURE_CPU_SECONDS
+                                          * lecture_checks.SHARED_MACHINE_FACTOR)

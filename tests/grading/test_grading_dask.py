@@ -91,15 +91,32 @@ class Cluster:
             cwd=str(self.folder), start_new_session=True))
 
     def ready(self) -> None:
-        """Both workers registered (a killed one is restarted by its nanny)."""
+        """Both workers registered, the GPU one among them (a killed one is restarted by its
+        nanny; under load the scheduler may still list the dead one for a while)."""
         deadline = time.monotonic() + 180
-        while len(self.client.scheduler_info()["workers"]) < 2:
+        while not (len(self.client.scheduler_info()["workers"]) >= 2 and self._gpu_workers()
+                   and self._all_answer()):
             assert time.monotonic() < deadline, "a killed worker was not restarted"
             time.sleep(0.5)
 
-    def gpu_worker(self) -> str:
+    def _all_answer(self) -> bool:
+        """Every worker the scheduler lists is alive (answers a tiny task)."""
+        try:
+            self.client.run(os.getpid, wait=True)
+            return True
+        except Exception:  # a listed worker is gone: the scheduler has not noticed yet
+            return False
+
+    def _gpu_workers(self) -> list[str]:
         workers = self.client.scheduler_info()["workers"]
-        return next(a for a, w in workers.items() if w.get("resources", {}).get("GPU"))
+        return [a for a, w in workers.items() if w.get("resources", {}).get("GPU")]
+
+    def gpu_worker(self) -> str:
+        deadline = time.monotonic() + 60
+        while not self._gpu_workers():
+            assert time.monotonic() < deadline, "no worker advertises GPU=1"
+            time.sleep(0.5)
+        return self._gpu_workers()[0]
 
     def holder(self, wanted: set[str], exclude: set[str] = frozenset(), timeout: float = 300):
         """(worker address, key) of a worker that has held a grading task in ``wanted`` for

@@ -159,11 +159,13 @@ def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
     """The test kernel itself: fine as the batch sets it up, dead when site-packages is hidden."""
     from aeutils.instructor.launcher import SandboxSpec
     from aeutils.instructor.preflight import check_kernel
+    from aeutils.instructor.sandbox import sandbox_views
 
     base = Path(tempfile.mkdtemp(prefix="aeg-"))
     os.chmod(base, 0o711)
     try:
-        good = SandboxSpec(sandbox_base=str(base), expose=[sys.prefix], memory_mb=2048)
+        hide, expose = sandbox_views([str(base)])  # what a batch hides and exposes
+        good = SandboxSpec(sandbox_base=str(base), hide=hide, expose=expose, memory_mb=2048)
 
         async def from_a_running_loop() -> list[str]:  # as in a notebook
             return check_kernel(good, tmp_path / "ok")
