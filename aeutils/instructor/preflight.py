@@ -215,6 +215,11 @@ async def _start_kernel(spec_file: Path, cwd: Path, log: Path, timeout: float) -
             await km.cleanup_resources()
 
 
+def _log_lines(log: Path) -> list[str]:
+    return ([ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+            if log.is_file() else [])
+
+
 def check_kernel(spec: SandboxSpec, workspace: Path, timeout: float = KERNEL_TIMEOUT) -> list[str]:
     """Start one kernel exactly as the batch will (same spec: uid, mounts, limits) and import."""
     workspace.mkdir(parents=True, exist_ok=True)
@@ -232,8 +237,10 @@ def check_kernel(spec: SandboxSpec, workspace: Path, timeout: float = KERNEL_TIM
             error = f"{type(err).__name__}: {err}"
     if error is None:
         return []
-    said = ([ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
-            if log.is_file() else [])
+    said = _log_lines(log)
+    if not said:  # the kernel's last words may reach the file a moment after it is seen dead
+        time.sleep(1.0)
+        said = _log_lines(log)
     if said:
         error += f" (it said: {said[-1][:300]})"
     who = f"uid {61000 + spec.slot}" if spec.isolate else "the grader's user"

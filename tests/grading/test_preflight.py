@@ -181,6 +181,8 @@ def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
         assert time.monotonic() - t0 < 45
         assert len(problems) == 1 and "test kernel in the grading sandbox" in problems[0]
         assert "uid 61000" in problems[0] and "chmod -R o+rX" in problems[0]
-        assert "(it said: " in problems[0] and "No module named" in problems[0]
+        # The kernel's own words, when they were captured: once in a loaded CI run under bwrap the
+        # log was still empty when the death was seen (the problem and its fix were reported).
+        assert "(it said: " not in problems[0] or "No module named" in problems[0], problems[0]
     finally:
         shutil.rmtree(base, ignore_errors=True)
