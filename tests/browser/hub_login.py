@@ -96,6 +96,13 @@ def _student_session(hub_url: str, user: str, password: str, assignment: str,
                 text = f"(page unreadable: {error})"
             return AssertionError(f"{what}; page {page.url} shows:\n{text}")
 
+        def expect(locator, what: str, **wait) -> None:
+            """Wait for ``locator``; if it never appears, fail saying ``what`` went wrong."""
+            try:
+                locator.wait_for(**wait)
+            except PlaywrightError:
+                raise fail(what) from None
+
         try:
             # 1. the hub's login form, filled in as a student does
             page.goto(f"{hub_url}/hub/login")
@@ -113,29 +120,18 @@ def _student_session(hub_url: str, user: str, password: str, assignment: str,
             # 3. Nbgrader > Assignment List opens the "Assignments" tab, which lists the release
             page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')").click()
             entry = page.locator(f"li[data-command='{ASSIGNMENT_LIST_COMMAND}']")
-            try:
-                entry.wait_for(timeout=15_000)
-            except PlaywrightError:
-                raise fail("the Nbgrader menu has no 'Assignment List' entry") from None
+            expect(entry, "the Nbgrader menu has no 'Assignment List' entry", timeout=15_000)
             entry.click()
-            try:
-                page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current "
-                             ".lm-TabBar-tabLabel:text-is('Assignments')").wait_for()
-            except PlaywrightError:
-                raise fail("Assignment List did not open an 'Assignments' tab") from None
+            expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current "
+                                ".lm-TabBar-tabLabel:text-is('Assignments')"),
+                   "Assignment List did not open an 'Assignments' tab")
             released = _row(page, "released", assignment)
-            try:
-                released.wait_for()
-            except PlaywrightError:
-                raise fail(f"{assignment} is not listed under Released assignments") from None
+            expect(released, f"{assignment} is not listed under Released assignments")
             shot("released")
             # 4. Fetch: it moves to the fetched list (and the student's home folder)
             released.get_by_role("button", name="Fetch", exact=True).click()
             fetched = _row(page, "fetched", assignment)
-            try:
-                fetched.wait_for()
-            except PlaywrightError:
-                raise fail(f"{assignment} did not appear under Downloaded assignments") from None
+            expect(fetched, f"{assignment} did not appear under Downloaded assignments")
             shot("fetched")
             # 5. the student works on the notebook, then 6. Submit
             edit()
