@@ -52,6 +52,7 @@ from traitlets.config import Configurable
 from .config import CONFIG_NAME, CourseError, GradingLimits, course_root, sandbox_limits
 from .devices import resolve_grading_device
 from .grade import Batch, release_max_score
+from .launcher import batch_label
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
 DISTRIBUTED_REQUIREMENT = "dask[distributed]>=2024.8"
@@ -252,7 +253,7 @@ def grade_remote(job: dict[str, Any], template: bytes, submission: bytes,
             "submission": str(base / "submitted" / aid), "template": str(base / "template"),
             "workspace": str(base / "work"), "course_root": str(course),
             "sandbox_base": str(sandbox_base), "isolate": isolate, "sandbox": tool, "hide": hide,
-            "expose": expose, "limits": job["limits"],
+            "expose": expose, "limits": job["limits"], "batch": job.get("batch", ""),
             "device": resolve_grading_device(job.get("device", "auto")),
             "threads": max(1, (os.cpu_count() or 1) // max(1, int(worker.state.nthreads))),
         }
@@ -375,7 +376,7 @@ def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: 
             student, aid, folder, sub_hash = todo[n]
             job = {"student": student, "assignment": aid, "submission_hash": sub_hash,
                    "limits": lim, "submission_timeout": batch.limits.submission_timeout,
-                   "device": batch.device}
+                   "device": batch.device, "batch": batch_label(batch.root)}
             fut = client.submit(
                 grade_remote, job, templates[aid], pack({aid: folder}), config_blob,
                 key=f"aeutils-grade-{aid}-{n:05d}-{token}", pure=False, retries=1,

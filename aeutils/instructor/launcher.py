@@ -10,6 +10,7 @@ See :mod:`aeutils.instructor.sandbox` for what each stage does. Standard library
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
 import resource
@@ -49,6 +50,9 @@ class SandboxSpec:
     #: fallback where bwrap is not installed); see :func:`aeutils.instructor.sandbox.sandbox_tool`
     tool: str = "unshare"
     device: str = "cpu"  # AEUTILS_DEVICE of the kernel: the batch's --device, resolved
+    #: AEUTILS_GRADING_BATCH of the kernel (:func:`batch_label`): which batch a process left
+    #: behind belongs to, when several batches share a machine
+    batch: str = ""
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -56,6 +60,15 @@ class SandboxSpec:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SandboxSpec:
         return cls(**json.loads(Path(path).read_text()))
+
+
+def batch_label(course_root: str | os.PathLike[str]) -> str:
+    """The label every kernel of a course's batch carries (one batch per course at a time).
+
+    A hash, so that the kernel learns nothing about where the course lives.
+    """
+    digest = hashlib.sha256(str(Path(course_root).resolve()).encode()).hexdigest()
+    return f"course-{digest[:16]}"
 
 
 def _die_with_parent() -> None:
@@ -255,6 +268,7 @@ def kernel_env(spec: SandboxSpec, box: Path, work: Path) -> dict[str, str]:
         "MKL_NUM_THREADS": str(spec.threads),
         "AEUTILS_DEVICE": spec.device,
         "AEUTILS_GRADING": "1",
+        "AEUTILS_GRADING_BATCH": spec.batch,
         "USER": "student",
     }
     if spec.device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" in os.environ:

@@ -162,7 +162,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     spec = SandboxSpec(
         sandbox_base=job["sandbox_base"], slot=job["slot"], isolate=job["isolate"],
         hide=job["hide"], expose=job["expose"], threads=job["threads"], extra_files=str(extras),
-        device=job.get("device", "cpu"), tool=job.get("sandbox") or "unshare", **job["limits"],
+        device=job.get("device", "cpu"), tool=job.get("sandbox") or "unshare",
+        batch=job.get("batch", ""), **job["limits"],
     )
     spec_file = ws / "spec.json"
     spec.save(spec_file)

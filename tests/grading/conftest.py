@@ -56,25 +56,45 @@ def context(course: Path, submissions: Path, port: int = 0) -> dict:
     }
 
 
-def sandbox_processes() -> list[str]:
+def sandbox_processes(course: Path | None = None) -> list[str]:
     """Processes still running as a sandbox uid (61000+), or with a grading kernel's environment
     (AEUTILS_GRADING=1, as the kernel and whatever it starts get even when grading is NOT
-    isolated): there must be none after grading."""
+    isolated): there must be none after grading.
+
+    With ``course``, only what that course's batch left: the other pytest-xdist worker may be
+    grading another course right now, under other slots' uids (or, later, the same ones). A
+    process counts when its environment carries the course's batch label, or when it runs as a
+    sandbox uid without another batch's label (one that emptied its environment counts: only
+    this course's corpus is hostile).
+    """
+    from aeutils.instructor.launcher import batch_label
+
+    mine = batch_label(course).encode() if course is not None else None
     out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
     found = []
     for line in out.splitlines():
         uid, pid = (int(f) for f in line.split()[:2])
-        if pid != os.getpid() and (61000 <= uid < 61100 or _grading_environment(pid)):
+        if pid == os.getpid():
+            continue
+        env = _environment(pid)
+        grading = b"AEUTILS_GRADING=1" in env
+        if mine is not None:
+            label = next((v.partition(b"=")[2] for v in env if v.startswith(b"AEUTILS_GRADING_BATCH=")),
+                         None)
+            if label not in (None, b"", mine):
+                continue  # another course's batch
+        if 61000 <= uid < 61100 or grading:
             found.append(line)
     return found
 
 
-def _grading_environment(pid: int) -> bool:
+def _environment(pid: int) -> list[bytes]:
+    """The ``NAME=value`` entries of a process's environment; [] when gone or not readable (another
+    user's process is readable only by root)."""
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:  # gone, or another user's process (readable only by root)
-        return False
-    return b"AEUTILS_GRADING=1" in environ.split(b"\0")
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
 
 
 def corpus_cases() -> list:

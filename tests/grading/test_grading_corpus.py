@@ -71,20 +71,31 @@ def test_originals_and_course_untouched(corpus_run):
 
 
 def test_no_process_survives_the_batch(corpus_run):
-    assert sandbox_processes() == []
+    assert sandbox_processes(corpus_run["course"]) == []
 
 
-def test_a_surviving_grading_process_would_be_seen():
+def test_a_surviving_grading_process_would_be_seen(tmp_path):
     """The check above is real with or without root: a process with a grading kernel's
-    environment is found (isolated kernels also by their sandbox uid)."""
-    env = {**os.environ, "AEUTILS_GRADING": "1"}
-    leftover = subprocess.Popen(["sleep", "60"], env=env)
+    environment is found (isolated kernels also by their sandbox uid), and the check of one
+    course sees its own batch's processes, not another course's."""
+    from aeutils.instructor.launcher import batch_label
+
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    started = {}
+    for name, course in (("ours", ours), ("theirs", theirs)):
+        env = {**os.environ, "AEUTILS_GRADING": "1", "AEUTILS_GRADING_BATCH": batch_label(course)}
+        started[name] = subprocess.Popen(["sleep", "60"], env=env)
+    pids = {name: str(proc.pid) for name, proc in started.items()}
     try:
-        assert any(line.split()[1] == str(leftover.pid) for line in sandbox_processes())
+        everywhere = {line.split()[1] for line in sandbox_processes()}
+        assert {pids["ours"], pids["theirs"]} <= everywhere
+        mine = {line.split()[1] for line in sandbox_processes(ours)}
+        assert pids["ours"] in mine and pids["theirs"] not in mine
     finally:
-        leftover.kill()
-        leftover.wait()
-    assert not any(line.split()[1] == str(leftover.pid) for line in sandbox_processes())
+        for proc in started.values():
+            proc.kill()
+            proc.wait()
+    assert not set(pids.values()) & {line.split()[1] for line in sandbox_processes()}
 
 
 def test_default_device_is_auto_and_recorded(corpus_run):

@@ -81,7 +81,7 @@ def test_interrupted_batch_resumes(small_class, fixture_course, one_job):
     assert "resume" in err
     done = sorted(p.stem for p in results.glob("*.json"))
     assert 0 < len(done) < len(SUBSET)
-    assert sandbox_processes() == []
+    assert sandbox_processes(course) == []
     # the rerun grades only what is left and ends with the same grades as an uninterrupted run
     again = aeutils_cli("--course", str(course), "grade", str(subs),
                         "--out", str(root / "resume.csv"))

@@ -157,32 +157,36 @@ def test_c_alembic_missing_from_path(fixture_course, tmp_path, readable_dir):
 @ISOLATED
 def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
     """The test kernel itself: fine as the batch sets it up, dead when site-packages is hidden."""
-    from aeutils.instructor.launcher import SandboxSpec
+    from aeutils.instructor.launcher import BASE_UID, SandboxSpec
+    from aeutils.instructor.lock import claim_slots
     from aeutils.instructor.preflight import check_kernel
     from aeutils.instructor.sandbox import sandbox_views
 
     base = Path(tempfile.mkdtemp(prefix="aeg-"))
     os.chmod(base, 0o711)
-    try:
-        hide, expose = sandbox_views([str(base)])  # what a batch hides and exposes
-        good = SandboxSpec(sandbox_base=str(base), hide=hide, expose=expose, memory_mb=2048)
+    # a slot of its own, as a batch claims one: another worker of the suite may be grading
+    with claim_slots(1) as (slot,):
+        try:
+            hide, expose = sandbox_views([str(base)])  # what a batch hides and exposes
+            good = SandboxSpec(sandbox_base=str(base), hide=hide, expose=expose, memory_mb=2048,
+                               slot=slot)
 
-        async def from_a_running_loop() -> list[str]:  # as in a notebook
-            return check_kernel(good, tmp_path / "ok")
+            async def from_a_running_loop() -> list[str]:  # as in a notebook
+                return check_kernel(good, tmp_path / "ok")
 
-        try:  # in the whole suite, Playwright's sync API has left a loop running in this thread
-            asyncio.get_running_loop()
-            assert check_kernel(good, tmp_path / "ok") == []
-        except RuntimeError:
-            assert asyncio.run(from_a_running_loop()) == []
-        bad = SandboxSpec(sandbox_base=str(base), hide=[SITE], memory_mb=2048)
-        t0 = time.monotonic()
-        problems = check_kernel(bad, tmp_path / "bad")
-        assert time.monotonic() - t0 < 45
-        assert len(problems) == 1 and "test kernel in the grading sandbox" in problems[0]
-        assert "uid 61000" in problems[0] and "chmod -R o+rX" in problems[0]
-        # The kernel's own words, when they were captured: once in a loaded CI run under bwrap the
-        # log was still empty when the death was seen (the problem and its fix were reported).
-        assert "(it said: " not in problems[0] or "No module named" in problems[0], problems[0]
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+            try:  # in the whole suite, Playwright's sync API has left a loop running in this thread
+                asyncio.get_running_loop()
+                assert check_kernel(good, tmp_path / "ok") == []
+            except RuntimeError:
+                assert asyncio.run(from_a_running_loop()) == []
+            bad = SandboxSpec(sandbox_base=str(base), hide=[SITE], memory_mb=2048, slot=slot)
+            t0 = time.monotonic()
+            problems = check_kernel(bad, tmp_path / "bad")
+            assert time.monotonic() - t0 < 45
+            assert len(problems) == 1 and "test kernel in the grading sandbox" in problems[0]
+            assert f"uid {BASE_UID + slot}" in problems[0] and "chmod -R o+rX" in problems[0]
+            # The kernel's own words, when they were captured: once in a loaded CI run under bwrap the
+            # log was still empty when the death was seen (the problem and its fix were reported).
+            assert "(it said: " not in problems[0] or "No module named" in problems[0], problems[0]
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
