@@ -3,9 +3,9 @@
 Flow of one batch:
 
 1. find ``<SUBMISSIONS>/<student>/<assignment>/`` folders (nbgrader's ``submitted`` layout);
-2. build a *template* per assignment in a root-only temporary folder: nbgrader's
-   generate_assignment from ``solutions/`` into a fresh gradebook (the student kernels never
-   see it);
+2. build a *template* in a root-only temporary folder: nbgrader's generate_assignment from
+   ``solutions/`` into a fresh gradebook (the student kernels never see it), or a copy of the one
+   an earlier batch or ``aeutils release`` left in ``.grading/templates/`` (:mod:`.template`);
 3. grade each submission in its own worker process and throw-away course (:mod:`.worker`), at most
    ``--jobs`` at a time, each with a wall-clock limit; a worker that hangs is killed with its
    kernel (with ``--scheduler``, the same workers run as Dask tasks on a cluster: :mod:`.cluster`);
@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
-import hashlib
 import io
 import json
 import os
@@ -51,26 +50,16 @@ from .config import (
     source_dir,
 )
 from .devices import resolve_grading_device
-from .launcher import SandboxSpec
+from .launcher import SandboxSpec, batch_label
 from .regrade import keep_failed_output as _keep_failed_output
 from .regrade import keep_manual_work
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
+from .template import build_template, folder_hash
 
 STATE_DIR = ".grading"
 #: The folder that holds the ``aeutils`` package: on each worker's PYTHONPATH, so that a batch
 #: started from a checkout grades with that checkout's code, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-
-
-def folder_hash(folder: Path) -> str:
-    """SHA-256 over the relative paths and bytes of every file in ``folder`` (sorted)."""
-    h = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-                h.update(str(path.relative_to(folder)).encode() + b"\0")
-                h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
 
 
 def find_submissions(submissions: Path, assignment: str | None) -> list[tuple[str, str, Path]]:
@@ -98,27 +87,6 @@ def _quiet_generate(config: Config, assignment: str) -> None:
 
     with contextlib.redirect_stdout(io.StringIO()):
         generate(config, assignment)
-
-
-def build_template(config: Config, assignments: list[str], base: Path) -> Path:
-    """A private course with a fresh gradebook and release of each assignment (no students)."""
-    tpl = base / "template"
-    for aid in assignments:
-        shutil.copytree(source_dir(config) / aid, tpl / "solutions" / aid,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    cfg = copy.deepcopy(config)
-    cfg.CourseDirectory.root = str(tpl)
-    cfg.CourseDirectory.source_directory = "solutions"
-    cfg.CourseDirectory.release_directory = "release"
-    cfg.CourseDirectory.db_url = "sqlite:///" + str(tpl / "gradebook.db")
-    for aid in assignments:
-        _quiet_generate(cfg, aid)
-        shutil.copytree(tpl / "release" / aid, tpl / "extras" / aid,
-                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-    from .late import copy_due_dates
-
-    copy_due_dates(config.CourseDirectory.db_url, cfg.CourseDirectory.db_url, assignments)
-    return tpl
 
 
 def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
@@ -330,7 +298,7 @@ class Batch:
         slot = (getattr(self, "_slots", None) or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
                            expose=expose, slot=slot, device=self.device,
-                           tool=self.tool or "unshare", **lim)
+                           tool=self.tool or "unshare", batch=batch_label(self.root), **lim)
         preflight(spec, base / "preflight", hidden=hide, expose=expose)
 
     # -- the batch --------------------------------------------------------------------------
@@ -438,7 +406,7 @@ class Batch:
                     "sandbox_base": str(sandbox_base), "isolate": self.isolate,
                     "sandbox": self.tool,
                     "hide": hide, "expose": expose, "threads": threads, "limits": lim,
-                    "device": self.device,
+                    "device": self.device, "batch": batch_label(self.root),
                 }
                 fut = pool.submit(self._run_worker, job, slots)
                 futures[fut] = (student, aid, Path(job["workspace"]))

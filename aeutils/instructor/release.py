@@ -79,4 +79,8 @@ def release(ids: Iterable[str] | None = None, config: Config | None = None) -> l
             normalize_notebook(nb)
         out.append(folder)
         log.info("released %s -> %s", aid, folder)
+    from .template import prepare_template
+
+    for aid in wanted:  # the first grading batch copies it instead of generating it again
+        prepare_template(config, aid)
     return out
