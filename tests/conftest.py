@@ -10,7 +10,7 @@ import os
 
 import pytest
 import torch
-from xdist_groups import expected_seconds, xdist_group
+from xdist_groups import xdist_group
 
 import aeutils
 from aeutils import data
@@ -24,8 +24,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if group := xdist_group(item.nodeid):
             item.add_marker(pytest.mark.xdist_group(group))
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # the workers' collections are what xdist schedules
-        items.sort(key=lambda item: -expected_seconds(item.nodeid))  # stable: a file keeps its order
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -42,8 +40,6 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_group(nodeid) or super()._split_scope(nodeid)
 
-    # units in the collection's order (longest first, see above), not by their number of tests
-    config.option.loadscopereorder = False
     return PathGroupScheduling(config, log)
 
 
