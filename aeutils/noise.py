@@ -57,8 +57,6 @@ def mask_pixels(x: torch.Tensor, fraction: float,
     return x * keep
 
 
-masking = mask_pixels  # the name lectures and assignments used first; the noise kind is "masking"
-
 NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": mask_pixels}
 
 

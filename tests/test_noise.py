@@ -30,7 +30,7 @@ def test_salt_and_pepper_hits_the_requested_fraction(images):
 
 def test_masking_zeroes_the_requested_fraction():
     ones = torch.ones(100, 1, 8, 8)
-    masked = noise.masking(ones, 0.3, generator=torch.Generator().manual_seed(0))
+    masked = noise.mask_pixels(ones, 0.3, generator=torch.Generator().manual_seed(0))
     assert abs(float((masked == 0).float().mean()) - 0.3) < 0.01
     assert torch.equal(ones, torch.ones(100, 1, 8, 8))  # input untouched
 
@@ -39,7 +39,7 @@ def test_noise_rejects_images_outside_unit_range_and_bad_rates(images):
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         noise.gaussian(images * 255, 0.1)
     with pytest.raises(ValueError, match="fraction"):
-        noise.masking(images, 1.5)
+        noise.mask_pixels(images, 1.5)
     with pytest.raises(TypeError, match="floating-point"):
         noise.salt_and_pepper((images * 255).to(torch.uint8), 0.1)
     with pytest.raises(ValueError, match="unknown noise"):
@@ -48,7 +48,7 @@ def test_noise_rejects_images_outside_unit_range_and_bad_rates(images):
 
 def test_corrupt_dispatches_by_name(images):
     g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
-    assert torch.equal(noise.corrupt(images, "masking", 0.4, g1), noise.masking(images, 0.4, g2))
+    assert torch.equal(noise.corrupt(images, "masking", 0.4, g1), noise.mask_pixels(images, 0.4, g2))
 
 
 def test_bert_mask_selects_15_percent_split_80_10_10():

@@ -338,7 +338,7 @@ def test_04_salt_and_pepper(denoisers):
     (_, x_test, _, _), x_noisy, model = denoisers
     sp = model("salt_and_pepper", 0.2)
     tests = {"gaussian 0.4": x_noisy,
-             "masking 0.5": noise.masking(x_test, 0.5, torch.Generator().manual_seed(1)),
+             "masking 0.5": noise.mask_pixels(x_test, 0.5, torch.Generator().manual_seed(1)),
              "clean": x_test,
              "salt and pepper 0.2": noise.salt_and_pepper(x_test, 0.2,
                                                           torch.Generator().manual_seed(1))}
@@ -379,7 +379,7 @@ def test_04_mixture(denoisers):
     train.fit(mixed, x_train, epochs=15, batch_size=128, lr=3e-3, device="cpu", quiet=True,
               loss_fn=mixed_loss)
     tests = {"gaussian": x_noisy,
-             "masking": noise.masking(x_test, 0.5, torch.Generator().manual_seed(1)),
+             "masking": noise.mask_pixels(x_test, 0.5, torch.Generator().manual_seed(1)),
              "clean": x_test,
              "salt_and_pepper": noise.salt_and_pepper(x_test, 0.2, torch.Generator().manual_seed(1))}
     row = {name: {t: _psnr(m, xt, x_test) for t, xt in tests.items()}

@@ -120,11 +120,3 @@ def test_the_callback_and_held_out_data_are_checked_inside_fit():
     assert seen == [0, 1]
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         train.fit(dae, IMAGES, epochs=1, batch_size=16, quiet=True, x_val=IMAGES * 3)
-
-
-def test_the_old_module_name_is_the_same_module():
-    import aeutils.checks
-    from aeutils.checks import require_unit_range
-
-    assert aeutils.checks is validate
-    assert require_unit_range is validate.require_unit_range
