@@ -458,7 +458,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
         bare_cpu, bare_wall, _ = _timed_run([sys.executable, "-c", "pass"], env, course)
         log: list[str] = []
         phases = {"preflight (one sandboxed kernel)": (grading.Batch, "_preflight"),
-                  "template (generate_assignment)": (grading, "build_template"),
+                  "template (release left it: a copy)": (grading, "build_template"),
                   "gradebook entry": (grading, "ensure_in_gradebook"),
                   "worker process": (grading.Batch, "_run_worker"),
                   "merge into the course gradebook": (grading, "merge"),
