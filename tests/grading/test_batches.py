@@ -62,7 +62,11 @@ def test_two_courses_at_once_and_one_course_refuses_a_second_batch(tmp_path, fix
     t0 = time.monotonic()
     second = _popen(course_a, subs_a)
     out, err = second.communicate(timeout=120)
-    assert second.returncode == 2, out + err
+    if second.returncode != 2:  # say what the first batch was doing meanwhile
+        first = ("still running" if a.poll() is None
+                 else f"exited {a.returncode}:\n{a.communicate()[1]}")
+        raise AssertionError(f"a second batch on course_a was not refused ({out + err}); "
+                             f"the first batch was {first}")
     assert time.monotonic() - t0 < 60
     assert f"being graded by aeutils grade batch pid {a.pid}" in err, err
     assert "wait until that batch has finished" in err
