@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import aeutils.grading_sync as grading_sync
-from aeutils import losses, models, noise, train, validate
+from aeutils import losses, models, noise, train
 from aeutils.grading_sync import count_host_syncs
 
 IMAGES = torch.rand(256, 1, 8, 8, generator=torch.Generator().manual_seed(0))
