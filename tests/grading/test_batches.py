@@ -24,8 +24,15 @@ from aeutils.instructor.lock import CourseBusyError, claim_slots, course_lock
 
 pytestmark = [pytest.mark.grading, pytest.mark.timeout(600)]
 
-CLASS_A = {"alice_solution": 5.0, "carol_partial": 2.0}
+CLASS_A = {"alice_solution": 5.0, "carol_partial": 2.0, "abe_slow": 5.0}
 CLASS_B = {"bob_untouched": 0.0, "dave_raises": 2.0, "yuri_reads_classmate": 3.0}
+#: A right answer that takes 16 s (two cells of 8 s: the course's cell limit is 15 s): course A's
+#: batch certainly still holds its lock when the second batch on course A starts (without it, a
+#: fast batch could finish before the second one's Python has even started, and the refusal would
+#: not be tested).
+_NAP = "import time\ntime.sleep(8)"
+SLOW = corpus.Case("abe_slow", corpus.nb_case(corpus._answers(
+    corpus.ADD_OK, corpus.MEAN_OK, before_add=_NAP, before_mean=_NAP)), "graded", 5)
 
 
 def _popen(course: Path, subs: Path) -> subprocess.Popen:
@@ -39,7 +46,7 @@ def _class(root: Path, fixture_course: Path, name: str, students: dict) -> tuple
     course = root / name
     shutil.copytree(fixture_course, course)
     subs = root / f"{name}-submitted"
-    corpus.build_class([c for c in corpus.CASES if c.student in students], subs,
+    corpus.build_class([c for c in [*corpus.CASES, SLOW] if c.student in students], subs,
                        context(course, subs))
     return course, subs
 
