@@ -5,7 +5,7 @@ A template is a private course with a fresh gradebook and nbgrader's release of 
 ``solutions/``; the workers grade every submission against it. Generating it costs about 4 CPU
 seconds per batch (nbgrader's imports, its database, its preprocessors), as much as a small
 notebook's run, so it is kept in the course's ``.grading/templates/`` under a key of everything it
-depends on (nbgrader's and aeutils's versions, the course's ``nbgrader_config.py``, the bytes of
+depends on (nbgrader's and aeutils's versions, the course's configuration, the bytes of
 each ``solutions/<id>/``): a later batch with the same sources copies it instead, and
 ``aeutils release`` leaves one ready for the first batch. Due dates are not part of it: they are
 copied from the course's gradebook into every batch's copy (an instructor may change them).
@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import pprint
 import shutil
 import tempfile
 from pathlib import Path
@@ -44,7 +45,8 @@ def folder_hash(folder: Path) -> str:
 
 
 def template_key(config: Config, assignments: list[str]) -> str:
-    """What a template depends on, hashed: tools' versions, course config, the solutions' bytes."""
+    """What a template depends on, hashed: tools' versions, the course's config (file and loaded
+    settings), the solutions' bytes."""
     import nbgrader
 
     import aeutils
@@ -52,6 +54,10 @@ def template_key(config: Config, assignments: list[str]) -> str:
     h = hashlib.sha256(f"nbgrader {nbgrader.__version__}\0aeutils {aeutils.__version__}\0".encode())
     config_file = course_root(config) / CONFIG_NAME
     h.update(config_file.read_bytes() if config_file.is_file() else b"")
+    # and the settings as loaded (a command-line or user-level setting changes nothing on disk);
+    # not where the exchange is, which differs between the instructor's and the grader's shells
+    settings = {k: dict(v) for k, v in config.items() if not k.startswith("Exchange")}
+    h.update(pprint.pformat(settings, width=10_000).encode())
     for aid in sorted(assignments):
         h.update(f"\0{aid}\0{folder_hash(source_dir(config) / aid)}".encode())
     return h.hexdigest()[:32]
@@ -63,15 +69,26 @@ def build_template(config: Config, assignments: list[str], base: Path) -> Path:
 
     tpl = base / "template"
     cached = course_root(config) / CACHE_DIR / template_key(config, assignments)
-    if cached.is_dir():
-        shutil.copytree(cached, tpl)
-        os.utime(cached)  # recently used: kept by _prune
-    else:
+    if not _copy_cached(cached, tpl):
         _generate(config, assignments, tpl)
         _store(tpl, cached, assignments)
     copy_due_dates(config.CourseDirectory.db_url, "sqlite:///" + str(tpl / "gradebook.db"),
                    assignments)
     return tpl
+
+
+def _copy_cached(cached: Path, tpl: Path) -> bool:
+    """Copy the cached template to ``tpl``; False when there is none or it cannot be read (e.g.
+    another user released the course), and then nothing is left at ``tpl``."""
+    if not cached.is_dir():
+        return False
+    try:
+        shutil.copytree(cached, tpl)
+        os.utime(cached)  # recently used: kept by _prune
+        return True
+    except OSError:
+        shutil.rmtree(tpl, ignore_errors=True)
+        return False
 
 
 def prepare_template(config: Config, assignment: str) -> None:

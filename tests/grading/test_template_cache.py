@@ -62,3 +62,11 @@ def test_due_dates_come_from_the_course_not_from_the_cache(course, tmp_path):
         with Gradebook("sqlite:///" + str(tpl / "gradebook.db")) as gb:
             assert gb.find_assignment(AID).duedate == due
     assert len(_cached(course)) == 1  # both batches copied the one the release left
+
+
+def test_an_unreadable_cache_entry_is_generated_again(course, tmp_path):
+    config = load_config(str(course))
+    cached = course / template.CACHE_DIR / template.template_key(config, [AID])
+    (cached / "dangling").symlink_to(tmp_path / "nowhere")  # copytree cannot follow it
+    tpl = template.build_template(config, [AID], tmp_path / "batch")
+    assert (tpl / "release" / AID / NB).is_file() and not (tpl / "dangling").exists()
