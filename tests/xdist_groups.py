@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-#: Tests that share machine-wide state run in one xdist group, i.e. one after the other on one
-#: worker: every grading batch (sandbox uids 61000+slot, the `claim_slots` lock, and tests that
-#: assert no sandbox process is left anywhere) and the hub (it grades too); the browser suite (one
-#: JupyterLab server and one Chromium per worker session).
+#: Tests that run in one xdist group, i.e. one after the other on one worker: every grading batch
+#: and the hub (it grades too), because a batch grades with two jobs and two batches at once only
+#: oversubscribe the two cores (measured: the suite is CPU-bound, 95% of both cores busy; with
+#: one group per grading file it took 26 min instead of 24.5). Batches *could* share the machine:
+#: each claims its own sandbox slots, and the checks for processes left behind look only at their
+#: own course (tests/grading/conftest.py `sandbox_processes(course)`). The browser suite: one
+#: JupyterLab server and one Chromium per worker session.
 XDIST_GROUPS = (("tests/grading/", "grading"), ("tests/hub/", "grading"), ("tests/browser/", "browser"))
 
 
