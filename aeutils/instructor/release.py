@@ -1,7 +1,8 @@
 """``aeutils release``: nbgrader's generate_assignment, made byte-reproducible.
 
 The committed ``assignments/`` must be exactly what this produces from ``solutions/``, so a
-re-release of unchanged sources leaves git with nothing to show.
+re-release of unchanged sources leaves git with nothing to show. A release also leaves each
+assignment's grading template in ``.grading/templates/`` (:mod:`.template`), never committed.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A template is a private course with a fresh gradebook and nbgrader's release of each assignment
 (``gradebook.db``, ``release/<id>/``, ``extras/<id>/``: the release's data files), generated from
-``solutions/``; the workers grade every submission against it. Generating it costs about 4 CPU
+``solutions/``; the workers grade every submission against it. Generating it costs 3-4 CPU
 seconds per batch (nbgrader's imports, its database, its preprocessors), as much as a small
 notebook's run, so it is kept in the course's ``.grading/templates/`` under a key of everything it
 depends on (nbgrader's and aeutils's versions, the course's configuration, the bytes of
