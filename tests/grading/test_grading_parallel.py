@@ -67,7 +67,10 @@ def test_interrupted_batch_resumes(small_class, fixture_course, one_job):
     proc = subprocess.Popen(
         [sys.executable, "-m", "aeutils", "--course", str(course), "grade", str(subs),
          "--out", str(root / "resume.csv")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as from an instructor's terminal: a suite started in the background of a
+        # non-interactive shell passes SIGINT down ignored, and then Ctrl-C could not work
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 600
     # wait until at least one submission that needs a kernel is graded, then press Ctrl-C
     while time.monotonic() < deadline and proc.poll() is None:
