@@ -116,8 +116,11 @@ def _generate(config: Config, assignments: list[str], tpl: Path) -> None:
 
 def _store(tpl: Path, cached: Path, assignments: list[str]) -> None:
     """Copy the template's parts into the cache, atomically (a half-written one never counts)."""
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{cached.name}-", dir=cached.parent))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{cached.name}-", dir=cached.parent))
+    except OSError:  # a read-only course: grade without a cache
+        return
     try:
         for aid in assignments:
             for part in _PARTS:
