@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
-import io
 import json
 import os
 import queue
@@ -82,13 +81,6 @@ def find_submissions(submissions: Path, assignment: str | None) -> list[tuple[st
     return found
 
 
-def _quiet_generate(config: Config, assignment: str) -> None:
-    from .release import generate
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        generate(config, assignment)
-
-
 def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
     """Make sure the course gradebook knows ``assignment`` (without touching assignments/)."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -101,7 +93,9 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
             pass
     cfg = copy.deepcopy(config)
     cfg.CourseDirectory.release_directory = str(scratch / "main-release")
-    _quiet_generate(cfg, assignment)
+    from .release import generate
+
+    generate(cfg, assignment)  # nbgrader's output is captured there
 
 
 def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> None:
@@ -397,6 +391,7 @@ class Batch:
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         futures: dict[Future[dict[str, Any]], tuple[str, str, Path]] = {}
         done_count = 0
+        label = batch_label(self.root)
         try:
             for n, (student, aid, folder, sub_hash) in enumerate(todo):
                 job = {
@@ -406,7 +401,7 @@ class Batch:
                     "sandbox_base": str(sandbox_base), "isolate": self.isolate,
                     "sandbox": self.tool,
                     "hide": hide, "expose": expose, "threads": threads, "limits": lim,
-                    "device": self.device, "batch": batch_label(self.root),
+                    "device": self.device, "batch": label,
                 }
                 fut = pool.submit(self._run_worker, job, slots)
                 futures[fut] = (student, aid, Path(job["workspace"]))

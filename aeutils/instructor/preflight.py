@@ -38,7 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import CourseError
-from .launcher import SandboxSpec
+from .launcher import BASE_UID, SandboxSpec
 
 #: What the grading kernel imports: the course library, its heavy dependency, the kernel itself
 #: and the probe that runs after the last cell.
@@ -243,7 +243,7 @@ def check_kernel(spec: SandboxSpec, workspace: Path, timeout: float = KERNEL_TIM
         said = _log_lines(log)
     if said:
         error += f" (it said: {said[-1][:300]})"
-    who = f"uid {61000 + spec.slot}" if spec.isolate else "the grader's user"
+    who = f"uid {BASE_UID + spec.slot}" if spec.isolate else "the grader's user"
     return [
         f"a test kernel in the grading sandbox (running as {who}, interpreter {sys.executable}) "
         f"failed: {error}. Every submission would fail the same way. Fix: make the environment "

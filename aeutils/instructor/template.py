@@ -93,8 +93,13 @@ def _copy_cached(cached: Path, tpl: Path) -> bool:
 
 def prepare_template(config: Config, assignment: str) -> None:
     """Cache the one-assignment template now (``aeutils release`` calls it for each assignment)."""
+    cached = course_root(config) / CACHE_DIR / template_key(config, [assignment])
+    if cached.is_dir():
+        return
     with tempfile.TemporaryDirectory(prefix="aeutils-template-") as scratch:
-        build_template(config, [assignment], Path(scratch))
+        tpl = Path(scratch) / "template"
+        _generate(config, [assignment], tpl)
+        _store(tpl, cached, [assignment])
 
 
 def _generate(config: Config, assignments: list[str], tpl: Path) -> None:

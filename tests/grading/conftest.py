@@ -67,7 +67,8 @@ def sandbox_processes(course: Path | None = None) -> list[str]:
     sandbox uid without another batch's label (one that emptied its environment counts: only
     this course's corpus is hostile).
     """
-    from aeutils.instructor.launcher import batch_label
+    from aeutils.instructor.launcher import BASE_UID, batch_label
+    from aeutils.instructor.lock import MAX_SLOTS
 
     mine = batch_label(course).encode() if course is not None else None
     out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
@@ -83,7 +84,7 @@ def sandbox_processes(course: Path | None = None) -> list[str]:
                          None)
             if label not in (None, b"", mine):
                 continue  # another course's batch
-        if 61000 <= uid < 61100 or grading:
+        if BASE_UID <= uid < BASE_UID + MAX_SLOTS or grading:
             found.append(line)
     return found
 
