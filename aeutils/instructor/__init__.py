@@ -13,3 +13,11 @@ The command line (``aeutils release|grade|feedback``) is a thin layer over these
 - :mod:`.feedback` -- ``nbgrader generate_feedback`` without hidden tests
 - :mod:`.report`   -- CSV and JSON grade reports
 """
+
+import sys
+
+# nbformat validates with jsonschema, which imports ``rfc3987_syntax`` when it is installed
+# (jupyter-events asks for jsonschema[format-nongpl]); that module compiles a Lark grammar on
+# import: about 0.9 CPU s in every grading process (jsonschema issue #1392). Notebook schemas
+# check no "iri" format, so the instructor's processes (the CLI, each worker) go without it.
+sys.modules.setdefault("rfc3987_syntax", None)
