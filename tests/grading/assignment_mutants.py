@@ -118,9 +118,9 @@ AE2_SPARSE = [
              "history = train_sae(model, x_patches, resample=False)"),),
            {"test-train-sae"}, kind="the fix left out"),
     Mutant("too_few_epochs", "train-sae",
-           (("def train_sae(model, x, epochs=15,", "def train_sae(model, x, epochs=4,"),
+           (("def train_sae(model, x, epochs=8,", "def train_sae(model, x, epochs=2,"),
             ("history = train_sae(model, x_patches, resample=True)",
-             "history = train_sae(model, x_patches, resample=True)\nhistory = history + history[-1:] * 11")),
+             "history = train_sae(model, x_patches, resample=True)\nhistory = history + history[-1:] * 6")),
            {"test-train-sae"}, kind="too few epochs"),
 ]
 
