@@ -31,7 +31,6 @@ otherwise they are graded on the other workers. Setting up a cluster: docs/clust
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import os
 import queue
@@ -53,6 +52,7 @@ from .config import CONFIG_NAME, CourseError, GradingLimits, course_root, sandbo
 from .devices import resolve_grading_device
 from .grade import Batch, release_max_score
 from .launcher import batch_label
+from .lock import SlotsBusyError, claim_slots
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
 DISTRIBUTED_REQUIREMENT = "dask[distributed]>=2024.8"
@@ -60,9 +60,6 @@ INSTALL_HINT = (
     f"pip install '{DISTRIBUTED_REQUIREMENT}' (or, in the course folder, pip install -e "
     "'.[cluster]'); every worker machine needs the course's Python environment with it too"
 )
-#: sandbox slots (kernel uids BASE_UID + slot) taken by cluster tasks; local --jobs use 0, 1, ...
-CLUSTER_SLOTS = range(50, 100)
-SLOT_DIR = "aeutils-grading-slots"
 WORK_PREFIX, SANDBOX_PREFIX = "aeutils-dask-", "aeg-dask-"  # + worker pid + "-": see below
 
 
@@ -140,30 +137,21 @@ def unpack(blob: bytes, dest: Path) -> None:
 # -- the worker machine's side ----------------------------------------------------------------
 @contextlib.contextmanager
 def machine_slot() -> Iterator[int]:
-    """Hold a sandbox slot that no other grading task on this machine holds.
+    """Hold a sandbox slot that no other grading on this machine holds, waiting while all are taken.
 
-    Several ``dask worker`` processes (or threads) can share a machine; each kernel needs a uid
-    of its own (``BASE_UID + slot``). The slot is an exclusive lock on a file in a folder only
-    this user may use; the OS releases it when the process dies.
+    Several ``dask worker`` processes (or threads), and local ``aeutils grade`` batches, can share
+    a machine; each kernel needs a uid of its own (``BASE_UID + slot``). Slots are the lock files
+    of :func:`.lock.claim_slots`; the OS releases one when its holder dies.
     """
-    folder = Path(tempfile.gettempdir()) / SLOT_DIR
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = folder.lstat()
-    if info.st_uid != os.geteuid() or info.st_mode & 0o077 or folder.is_symlink():
-        raise RuntimeError(f"{folder} must be a folder of uid {os.geteuid()} with mode 0700")
     while True:
-        for slot in CLUSTER_SLOTS:
-            handle = open(folder / f"{slot}.lock", "w")  # held while grading
+        with contextlib.ExitStack() as held:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                continue
-            try:
+                (slot,) = held.enter_context(claim_slots(1))
+            except SlotsBusyError:
+                pass
+            else:
                 yield slot
-            finally:
-                handle.close()
-            return
+                return
         time.sleep(1.0)
 
 

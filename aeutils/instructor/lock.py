@@ -10,7 +10,8 @@
 * :func:`claim_slots`: sandbox uids are machine-wide. Batches of *different* courses run at the
   same time, and each kernel slot ``k`` runs as uid ``61000 + k``; two batches both using slot 0
   would share one uid, and with it one process limit (a fork bomb in one course would starve the
-  other). Each batch therefore claims free slots with one lock file per slot.
+  other). Each batch therefore claims free slots with one lock file per slot; a Dask worker's
+  grading task claims its slot from the same files (:func:`aeutils.instructor.cluster.machine_slot`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ MAX_SLOTS = 100
 
 class CourseBusyError(CourseError):
     """Another batch is grading this course."""
+
+
+class SlotsBusyError(CourseError):
+    """Fewer sandbox slots are free on this machine than a batch asked for."""
 
 
 def _holder(path: Path) -> str:
@@ -78,9 +83,20 @@ def course_lock(root: Path) -> Iterator[Path]:
         os.close(fd)
 
 
+SLOT_DIR = "aeutils-grading-slots"
+
+
 def _slot_dir() -> Path:
-    for folder in (Path("/run/lock"), Path(tempfile.gettempdir())):
-        if folder.is_dir() and os.access(folder, os.W_OK):
+    """``/run/lock/aeutils-grading-slots`` (else under the temporary folder): a folder only this
+    user may use, so nobody else can hold a slot's lock or plant a link in its place."""
+    for base in (Path("/run/lock"), Path(tempfile.gettempdir())):
+        if base.is_dir() and os.access(base, os.W_OK):
+            folder = base / SLOT_DIR
+            folder.mkdir(mode=0o700, exist_ok=True)
+            info = folder.lstat()
+            if folder.is_symlink() or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+                raise CourseError(f"{folder} must be a folder of uid {os.geteuid()} with mode 0700; "
+                                  "remove it (no batch is using it) and grade again")
             return folder
     raise CourseError("no writable /run/lock or temporary folder for the sandbox slot locks")
 
@@ -94,7 +110,7 @@ def claim_slots(n: int) -> Iterator[list[int]]:
         for slot in range(MAX_SLOTS):
             if len(held) == n:
                 break
-            fd = os.open(base / f"aeutils-sandbox-slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(base / f"{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -102,7 +118,7 @@ def claim_slots(n: int) -> Iterator[list[int]]:
                 continue
             held.append((slot, fd))
         if len(held) < n:
-            raise CourseError(
+            raise SlotsBusyError(
                 f"only {len(held)} of the {MAX_SLOTS} sandbox slots of this machine are free, "
                 f"{n} needed: other batches are running; use fewer --jobs or wait for them")
         yield [slot for slot, _ in held]

@@ -131,3 +131,12 @@ def test_sandbox_slots_are_not_shared_between_batches():
     with pytest.raises(CourseError, match="sandbox slots"):
         with claim_slots(10_000):
             pass
+
+
+def test_a_cluster_task_takes_a_slot_no_local_batch_holds():
+    from aeutils.instructor.cluster import machine_slot
+
+    with claim_slots(3) as local, machine_slot() as task, machine_slot() as other_task:
+        assert task not in local and other_task not in local and task != other_task
+    with machine_slot() as task:
+        assert task == min(local)  # released, and one set of lock files for both

@@ -28,7 +28,6 @@ from conftest import aeutils_cli, context, sandbox_processes, tree_digest
 from aeutils import cli
 from aeutils.instructor import cluster as ac
 from aeutils.instructor.config import CourseError
-from aeutils.instructor.launcher import BASE_UID
 from aeutils.instructor.report import read_csv
 
 pytestmark = [pytest.mark.grading, pytest.mark.timeout(900)]
@@ -161,9 +160,9 @@ def cluster(tmp_path_factory):
         # nothing of the cluster or of grading is left running
         assert _processes_matching(str(folder)) == []
         assert _processes_matching("aeutils-dask-") == []  # grading workers' temp folders
-        # kernels of cluster tasks run as uids of the cluster's slots (others may grade here too)
-        cluster_uids = range(BASE_UID + ac.CLUSTER_SLOTS.start, BASE_UID + ac.CLUSTER_SLOTS.stop)
-        assert [p for p in sandbox_processes() if int(p.split()[0]) in cluster_uids] == []
+        # no kernel of the courses the cluster graded (other courses may be grading here too)
+        for course in CLUSTER_COURSES:
+            assert sandbox_processes(course) == [], course
 
 
 @pytest.fixture(scope="module")
@@ -186,9 +185,13 @@ def reference_csv(small_class, fixture_course) -> str:
     return (root / "one.csv").read_text()
 
 
+CLUSTER_COURSES: list[Path] = []  # what the cluster fixture checks for leftovers at the end
+
+
 def _course(root: Path, fixture_course: Path, name: str, extra_config: str = "") -> Path:
     course = root / name
     shutil.copytree(fixture_course, course)
+    CLUSTER_COURSES.append(course)
     if extra_config:
         with (course / "nbgrader_config.py").open("a") as fh:
             fh.write("\n" + extra_config + "\n")
