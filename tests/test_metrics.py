@@ -4,7 +4,19 @@ import numpy as np
 import pytest
 import torch
 
-from aeutils import metrics
+from aeutils import data, metrics
+
+
+def test_pca_on_many_pixels_spans_the_svd_subspace():
+    """784-D images (the covariance route, in float32): the same subspace and error as an SVD."""
+    x, _ = data.load_mnist()
+    x = x[:1000].flatten(1)
+    result = metrics.pca(x, 16)
+    centred = x.double() - x.double().mean(0)
+    _, _, vt = torch.linalg.svd(centred, full_matrices=False)
+    recon = centred @ vt[:16].T @ vt[:16]
+    assert result.error == pytest.approx(float(((recon - centred) ** 2).mean()), rel=1e-5)
+    assert metrics.principal_angles(result.components.T, vt[:16].T).max() < 0.05  # degrees
 
 
 def test_pca_error_matches_a_direct_svd(digits):
