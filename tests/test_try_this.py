@@ -421,7 +421,7 @@ def binarized(mnist_split):
 
 
 #: lecture 06's FIT (every training of the lecture uses it)
-FIT_06 = dict(epochs=30, batch_size=128, lr=3e-3)
+FIT_06 = dict(epochs=15, batch_size=64, lr=1e-2)
 
 
 @pytest.fixture(scope="module")
@@ -550,8 +550,11 @@ def test_06_corner(binarized, judge):
     def ink(images):              # pixels above 0.5 per image, on average
         return float((images.reshape(len(images), -1) > 0.5).float().sum(1).mean())
 
-    farthest = float(codes2.norm(dim=1).max())
-    assert farthest < float(corners.norm(dim=1).min())          # every corner is outside the cloud
-    assert ink(at_corners) > 1.2 * max(ink(inside), ink(x_test))  # overly thick strokes
-    check("06_vae", "06-corner", [farthest, ink(at_corners), ink(inside), ink(x_test),
-                                  judge(at_corners)[0], judge(inside)[0]], rel=0.1)
+    radius = codes2.norm(dim=1)
+    beyond = int((radius > corners.norm(dim=1).min()).sum())   # held-out codes beyond the corners
+    assert beyond <= 0.01 * len(codes2)                        # the corners are outside the cloud
+    assert 0.8 * ink(inside) < ink(at_corners) < 1.25 * ink(inside)  # strokes of the usual weight
+    assert judge(at_corners)[0] > judge(inside)[0]             # digits, not noise
+    check("06_vae", "06-corner", [beyond, float(radius.max()), ink(at_corners), ink(inside),
+                                  ink(x_test), judge(at_corners)[0], judge(inside)[0]],
+          rel=0.1, abs_=[2, 0, 0, 0, 0, 0, 0])
