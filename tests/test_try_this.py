@@ -420,11 +420,15 @@ def binarized(mnist_split):
     return (x_train > 0.5).float(), (x_test > 0.5).float(), y_train, y_test
 
 
+#: lecture 06's FIT (every training of the lecture uses it)
+FIT_06 = dict(epochs=15, batch_size=64, lr=1e-2)
+
+
 @pytest.fixture(scope="module")
 def vaes(binarized):
     fitted = {}
 
-    def vae(beta=1.0, epochs=30):
+    def vae(beta=1.0, epochs=FIT_06["epochs"]):
         if (beta, epochs) not in fitted:
             fitted[beta, epochs] = _beta_vae(binarized[0], beta, epochs)
         return fitted[beta, epochs]
@@ -439,7 +443,7 @@ def _held_out_elbo(model, images, repeats=5):
         return float(torch.stack([model.elbo(images) for _ in range(repeats)]).mean())
 
 
-def _beta_vae(x_train, beta, epochs=30):
+def _beta_vae(x_train, beta, epochs=FIT_06["epochs"]):
     from aeutils import losses
 
     def loss_fn(model, batch):
@@ -448,7 +452,7 @@ def _beta_vae(x_train, beta, epochs=30):
         return (-recon + beta * losses.gaussian_kl(out.mu, out.logvar)).mean()
 
     vae = _seeded(lambda: models.VAE((1, 28, 28), latent_size=16, hidden=(256,)))
-    train.fit(vae, x_train, epochs=epochs, batch_size=128, lr=3e-3, device="cpu", quiet=True,
+    train.fit(vae, x_train, **dict(FIT_06, epochs=epochs), device="cpu", quiet=True,
               loss_fn=None if beta == 1 else loss_fn)
     return vae
 
@@ -517,7 +521,7 @@ def _mean_abs_correlation(codes: torch.Tensor) -> float:
 def test_06_plain_gaussian_fit(binarized, vaes, judge):
     x_train = binarized[0]
     plain = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=16, hidden=(256,)))
-    train.fit(plain, x_train, epochs=30, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+    train.fit(plain, x_train, **FIT_06, device="cpu", quiet=True)
     vae = vaes()
     plain_codes, vae_codes = train.encode(plain, x_train), train.encode(vae, x_train)
     z = torch.randn(500, 16, generator=torch.Generator().manual_seed(5))
@@ -537,7 +541,7 @@ def test_06_plain_gaussian_fit(binarized, vaes, judge):
 def test_06_corner(binarized, judge):
     x_train, x_test, _, _ = binarized
     vae2 = _seeded(lambda: models.VAE((1, 28, 28), latent_size=2, hidden=(256,)))
-    train.fit(vae2, x_train, epochs=30, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+    train.fit(vae2, x_train, **FIT_06, device="cpu", quiet=True)
     codes2 = train.encode(vae2, x_test)
     corners = torch.tensor([[4.0, 4.0], [4.0, -4.0], [-4.0, 4.0], [-4.0, -4.0]])   # extent=4.0
     with torch.no_grad():
@@ -546,8 +550,11 @@ def test_06_corner(binarized, judge):
     def ink(images):              # pixels above 0.5 per image, on average
         return float((images.reshape(len(images), -1) > 0.5).float().sum(1).mean())
 
-    farthest = float(codes2.norm(dim=1).max())
-    assert farthest < float(corners.norm(dim=1).min())          # every corner is outside the cloud
-    assert ink(at_corners) > 1.2 * max(ink(inside), ink(x_test))  # overly thick strokes
-    check("06_vae", "06-corner", [farthest, ink(at_corners), ink(inside), ink(x_test),
-                                  judge(at_corners)[0], judge(inside)[0]], rel=0.1)
+    radius = codes2.norm(dim=1)
+    beyond = int((radius > corners.norm(dim=1).min()).sum())   # held-out codes beyond the corners
+    assert beyond <= 0.01 * len(codes2)                        # the corners are outside the cloud
+    assert 0.8 * ink(inside) < ink(at_corners) < 1.25 * ink(inside)  # strokes of the usual weight
+    assert judge(at_corners)[0] > judge(inside)[0]             # digits, not noise
+    check("06_vae", "06-corner", [beyond, float(radius.max()), ink(at_corners), ink(inside),
+                                  ink(x_test), judge(at_corners)[0], judge(inside)[0]],
+          rel=0.1, abs_=[2, 0, 0, 0, 0, 0, 0])
