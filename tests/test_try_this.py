@@ -309,6 +309,9 @@ def test_03_unwhitened_patches():
 
 # ---- 04_denoising ---------------------------------------------------------------------------------
 
+FIT_04 = dict(epochs=8, batch_size=64, lr=5e-3)   # lecture 04's FIT (without its device)
+
+
 @pytest.fixture(scope="module")
 def denoisers(mnist_split):
     x_train, x_test, y_train, y_test = mnist_split
@@ -322,7 +325,7 @@ def denoisers(mnist_split):
             if kind is not None:
                 net = models.DenoisingAutoencoder(net, kind, level,
                                                   generator=torch.Generator().manual_seed(0))
-            train.fit(net, x_train, epochs=15, batch_size=128, lr=3e-3, device="cpu", quiet=True)
+            train.fit(net, x_train, device="cpu", quiet=True, **FIT_04)
             fitted[key] = net
         return fitted[key]
 
@@ -376,8 +379,7 @@ def test_04_mixture(denoisers):
         return losses.mse(net(noise.corrupt(batch, kind, level, g)).x_hat, batch)
 
     mixed = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=64, hidden=(256,)))
-    train.fit(mixed, x_train, epochs=15, batch_size=128, lr=3e-3, device="cpu", quiet=True,
-              loss_fn=mixed_loss)
+    train.fit(mixed, x_train, device="cpu", quiet=True, loss_fn=mixed_loss, **FIT_04)
     tests = {"gaussian": x_noisy,
              "masking": noise.mask_pixels(x_test, 0.5, torch.Generator().manual_seed(1)),
              "clean": x_test,
@@ -409,6 +411,10 @@ def test_04_knn_probe(denoisers):
         measured.append(knn.score(test_x, y_test.numpy()))
     measured.append(metrics.linear_probe(torch.as_tensor(codes[0]), y_train,
                                          torch.as_tensor(codes[1]), y_test))
+    measured.append(metrics.linear_probe(x_train, y_train, x_test, y_test))
+    knn_code, knn_pixels, linear_code, linear_pixels = measured
+    # the ranking turns around: the code wins under the linear probe, the pixels under 5-NN
+    assert linear_code > linear_pixels and knn_pixels > knn_code + 0.01
     check("04_denoising", "04-knn", measured, rel=0.03)
 
 
