@@ -64,6 +64,26 @@ def test_every_prompt_has_an_answer_and_every_number_a_test(lecture: str):
             assert f'"{key}"' in source, f"{lecture}: answer {key} states numbers but has no test"
 
 
+@pytest.mark.parametrize("lecture, pattern, recipe", [
+    ("01_bottleneck", r"train\.fit\(model, x_train, epochs=(\d+), batch_size=(\d+), lr=([\d.e-]+)",
+     "FIT_01"),
+    ("04_denoising", r"FIT = dict\(epochs=(\d+), batch_size=(\d+), lr=([\d.e-]+)", "FIT_04"),
+    ("06_vae", r"FIT = dict\(epochs=(\d+), batch_size=(\d+), lr=([\d.e-]+)", "FIT_06"),
+])
+def test_the_answers_train_with_the_lectures_recipe(lecture: str, pattern: str, recipe: str):
+    """The answers' tests repeat a lecture's recipe (they train on the CPU, without its device):
+    a change to the lecture's recipe must reach them."""
+    import json
+    import re
+
+    cells = json.loads((LECTURES / f"{lecture}.ipynb").read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    found = re.findall(pattern, code)
+    assert found, f"{lecture}: no recipe matching {pattern!r} in its code"
+    stated = [dict(epochs=int(e), batch_size=int(b), lr=float(lr)) for e, b, lr in found]
+    assert all(s == globals()[recipe] for s in stated), f"{lecture}: {stated} vs {recipe}"
+
+
 # ---- 00_recipe ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -148,15 +168,18 @@ def test_01_adam_at_k16(digits):
     check("01_bottleneck", "01-adam-k16", [ratio, angle, spectrum[15] / spectrum[16]], rel=0.1)
 
 
+#: lecture 01's MLP (and conv) recipe: `train.fit(model, x_train, epochs=8, batch_size=64, lr=1e-2)`
+FIT_01 = dict(epochs=8, batch_size=64, lr=1e-2)
+
+
 @pytest.fixture(scope="module")
 def mnist_bottleneck(mnist_split):
     x_train, x_test, y_train, y_test = mnist_split
 
-    def mlp(code_size, hidden=(256,), epochs=8):
+    def mlp(code_size, hidden=(256,), epochs=FIT_01["epochs"]):
         model = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=code_size,
                                                       hidden=hidden))
-        train.fit(model, x_train, epochs=epochs, batch_size=64, lr=1e-2, device="cpu",
-                  quiet=True)
+        train.fit(model, x_train, **dict(FIT_01, epochs=epochs), device="cpu", quiet=True)
         return model
 
     return mnist_split, mlp
@@ -175,7 +198,7 @@ def test_01_conv(mnist_bottleneck):
 
     def conv():
         model = _seeded(lambda: models.ConvAutoencoder((1, 28, 28), code_size=16))
-        train.fit(model, x_train, epochs=8, batch_size=64, lr=1e-2, device="cpu", quiet=True)
+        train.fit(model, x_train, **FIT_01, device="cpu", quiet=True)
         return model
 
     trained, cpu_seconds = {}, {}
