@@ -503,27 +503,25 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
 
 
 def grading_lines(g: dict) -> list[str]:
+    cpu, wall, status = g["breakdown_cpu_s"], g["breakdown_wall_s"], ", ".join(g["statuses"])
     if g.get("kernels_cpu_counted", True):
         lines = [f"{'grading ae1':<14s} plain {g['plain_cpu_s']:6.2f} s, grading {g['grade_cpu_s']:6.2f} s, "
                  f"ratio {g['ratio_cpu']:.2f}x (CPU s; wall {g['plain_wall_s']:.1f} / "
                  f"{g['grade_wall_s']:.1f} s, ratio {g['ratio_wall']:.2f}x; goal <= "
-                 f"{GOAL_GRADING_OVERHEAD}x; {', '.join(g['statuses'])})"]
+                 f"{GOAL_GRADING_OVERHEAD}x; {status})"]
+        per, unit = cpu.get("worker process", 0.0) / g["plain_cpu_s"], "CPU"
     else:  # the kernels' CPU is invisible here: wall seconds are the measure (keep the machine idle)
         lines = [f"{'grading ae1':<14s} plain {g['plain_wall_s']:6.2f} s, grading {g['grade_wall_s']:6.2f} s, "
                  f"ratio {g['ratio_wall']:.2f}x (WALL s: under {g['sandbox']} the kernels' CPU is not "
                  f"counted, grader-side CPU {g['grade_cpu_s']:.1f} s vs plain {g['plain_cpu_s']:.1f} s; "
-                 f"goal <= {GOAL_GRADING_OVERHEAD}x; {', '.join(g['statuses'])})"]
-    cpu = g["breakdown_cpu_s"]
+                 f"goal <= {GOAL_GRADING_OVERHEAD}x; {status})"]
+        per, unit = wall.get("worker process", 0.0) / g["plain_wall_s"], "wall"
     if "worker process" in cpu:  # what each further submission of a batch adds
-        if g.get("kernels_cpu_counted", True):
-            per, unit = cpu["worker process"] / g["plain_cpu_s"], "CPU"
-        else:
-            per, unit = g["breakdown_wall_s"]["worker process"] / g["plain_wall_s"], "wall"
         lines.append(f"    per submission (the worker alone, without the once-per-batch template "
                      f"and preflight): {per:.2f}x plain, {unit}")
     lines += [f"    {phase:<48s} {seconds:6.1f} s wall"
               + (f", {cpu[phase]:6.1f} s CPU" if phase in cpu else "")
-              for phase, seconds in g["breakdown_wall_s"].items()]
+              for phase, seconds in wall.items()]
     lines.append(f"    (of the worker's start-up: importing aeutils.instructor.worker "
                  f"{g['worker_import_cpu_s']:.1f} s CPU; the preflight kernel's CPU is not counted: "
                  "the sandbox does not hand it back as a child)")

@@ -63,12 +63,17 @@ def template_key(config: Config, assignments: list[str]) -> str:
     return h.hexdigest()[:32]
 
 
+def cache_entry(config: Config, assignments: list[str]) -> Path:
+    """Where the template of ``assignments`` is kept: ``<course>/.grading/templates/<key>``."""
+    return course_root(config) / CACHE_DIR / template_key(config, assignments)
+
+
 def build_template(config: Config, assignments: list[str], base: Path) -> Path:
     """``base/template``: the template of ``assignments``, from the cache when it has it."""
     from .late import copy_due_dates
 
     tpl = base / "template"
-    cached = course_root(config) / CACHE_DIR / template_key(config, assignments)
+    cached = cache_entry(config, assignments)
     if not _copy_cached(cached, tpl):
         _generate(config, assignments, tpl)
         _store(tpl, cached, assignments)
@@ -93,7 +98,7 @@ def _copy_cached(cached: Path, tpl: Path) -> bool:
 
 def prepare_template(config: Config, assignment: str) -> None:
     """Cache the one-assignment template now (``aeutils release`` calls it for each assignment)."""
-    cached = course_root(config) / CACHE_DIR / template_key(config, [assignment])
+    cached = cache_entry(config, [assignment])
     if cached.is_dir():
         return
     with tempfile.TemporaryDirectory(prefix="aeutils-template-") as scratch:
