@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import ctypes
 import json
 import os
 import queue
@@ -49,7 +48,7 @@ from .config import (
     source_dir,
 )
 from .devices import resolve_grading_device
-from .launcher import SandboxSpec, batch_label
+from .launcher import SandboxSpec, batch_label, die_with_parent
 from .regrade import keep_failed_output as _keep_failed_output
 from .regrade import keep_manual_work
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
@@ -156,13 +155,6 @@ def release_max_score(template: Path, assignment: str) -> float:
     return sum(sum(autotest_cells(nb).values()) for nb in sorted(release.glob("*.ipynb")))
 
 
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
-    except OSError:  # pragma: no cover
-        pass
-
-
 class Batch:
     """One ``aeutils grade`` run (see the module docstring)."""
 
@@ -234,11 +226,12 @@ class Batch:
                    + os.environ.get("PATH", ""),
                    "PYTHONPATH": os.pathsep.join(filter(None, [
                        _PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))}
+            me = os.getpid()
             with (ws / "worker.log").open("wb") as logf:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "aeutils.instructor.worker", str(ws / "job.json")],
                     stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                    preexec_fn=_die_with_parent, cwd=str(ws),
+                    preexec_fn=lambda: die_with_parent(me), cwd=str(ws),
                 )
                 with self._lock:
                     self._procs[proc.pid] = proc

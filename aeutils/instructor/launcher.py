@@ -2,7 +2,7 @@
 
 ``SandboxKernelManager`` (sandbox.py) launches every grading kernel as::
 
-    python -I .../launcher.py stage1 SPEC SANDBOX_DIR -- python -m ipykernel_launcher -f ...
+    python -I .../launcher.py stage1 SPEC SANDBOX_DIR PARENT_PID -- python -m ipykernel_launcher -f ...
 
 See :mod:`aeutils.instructor.sandbox` for what each stage does. Standard library only.
 """
@@ -71,13 +71,21 @@ def batch_label(course_root: str | os.PathLike[str]) -> str:
     return f"course-{digest[:16]}"
 
 
-def _die_with_parent() -> None:
-    """Ask the OS to SIGKILL this process when its parent (the grading worker) dies."""
+def die_with_parent(parent: int) -> None:
+    """Ask the OS to SIGKILL this process when ``parent`` dies, and exit now if it already has.
+
+    The request is made after the fork, so a parent that died in between would leave this
+    process running on its own, re-parented to init: a Dask worker killed while its submission's
+    kernel was starting left that sandbox and kernel alive. Checking the parent after the request
+    closes the gap. Call it in the child (a ``preexec_fn``, or first thing in a launched script).
+    """
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:  # pragma: no cover - non-glibc systems
-        pass
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _copy_tree(src: Path, dst: Path, uid: int | None) -> None:
@@ -98,8 +106,13 @@ def _copy_tree(src: Path, dst: Path, uid: int | None) -> None:
             os.chown(target, uid, NOGROUP)
 
 
-def stage1(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
-    """Prepare the sandbox folder and exec bwrap or unshare (or, without root, the kernel)."""
+def stage1(spec_file: str, sandbox_dir: str, kernel: list[str], parent: int) -> None:
+    """Prepare the sandbox folder and exec bwrap or unshare (or, without root, the kernel).
+
+    ``parent`` is the pid of the process that started this one (the grading worker): the whole
+    sandbox dies with it.
+    """
+    die_with_parent(parent)  # first: everything this stage starts inherits it through exec
     spec = SandboxSpec.load(spec_file)
     box = Path(sandbox_dir)
     uid = BASE_UID + spec.slot if spec.isolate else None
@@ -113,7 +126,6 @@ def stage1(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
         os.chown(conn, uid, NOGROUP)
         os.chown(init, uid, NOGROUP)
     os.chmod(conn, 0o400)
-    _die_with_parent()
     spec_copy = box / "spec.json"
     shutil.copyfile(spec_file, spec_copy)
     me = [sys.executable, "-I", os.path.abspath(__file__), "stage2", str(spec_copy), sandbox_dir]
@@ -318,17 +330,19 @@ def _init(cmd: list[str], env: dict[str, str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point (``python -I launcher.py stage1|stage2 SPEC SANDBOX_DIR -- KERNEL...``)."""
+    """Entry point: ``python -I launcher.py stage1 SPEC SANDBOX_DIR PARENT_PID -- KERNEL...``
+    (stage1 starts ``stage2 SPEC SANDBOX_DIR -- KERNEL...`` itself)."""
     args = list(sys.argv[1:] if argv is None else argv)
     split = args.index("--")
     head, kernel = args[:split], args[split + 1:]
-    stage, spec_file, sandbox_dir = head
-    if stage == "stage1":
-        stage1(spec_file, sandbox_dir, kernel)
-    elif stage == "stage2":
+    if head[0] == "stage1":
+        _, spec_file, sandbox_dir, parent = head
+        stage1(spec_file, sandbox_dir, kernel, int(parent))
+    elif head[0] == "stage2":
+        _, spec_file, sandbox_dir = head
         stage2(spec_file, sandbox_dir, kernel)
     else:
-        raise SystemExit(f"unknown stage {stage!r}: expected stage1 or stage2")
+        raise SystemExit(f"unknown stage {head[0]!r}: expected stage1 or stage2")
 
 
 if __name__ == "__main__":

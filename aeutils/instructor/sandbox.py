@@ -160,7 +160,7 @@ class SandboxKernelManager(AsyncKernelManager):
         ]
         return [
             sys.executable, "-I", launcher.__file__, "stage1", self.spec_file,
-            str(self._sandbox_dir), "--", *kernel,
+            str(self._sandbox_dir), str(os.getpid()), "--", *kernel,
         ]
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:

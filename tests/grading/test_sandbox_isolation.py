@@ -82,7 +82,7 @@ def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
         spec.save(tmp_path / "spec.json")
         proc = subprocess.run(
             [sys.executable, "-I", launcher.__file__, "stage1", str(tmp_path / "spec.json"),
-             str(box), "--", sys.executable, "-c", PROBE, str(course),
+             str(box), str(os.getpid()), "--", sys.executable, "-c", PROBE, str(course),
              str(listener.getsockname()[1])],
             cwd=notebook_dir, capture_output=True, text=True, timeout=120)
     listener.close()
@@ -97,3 +97,91 @@ def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
     assert seen["network"] != "allowed"
     assert seen["write_env"] != "allowed" and not (Path(sys.prefix) / "evil.txt").exists()
     assert seen["big_file"] != "allowed" and seen["small_file"] == "allowed"  # max_file_mb
+
+
+@pytest.mark.parametrize("parent", ["alive", "gone"])
+def test_a_launcher_whose_grading_worker_is_already_gone_starts_nothing(tmp_path, parent):
+    """The race a killed Dask worker hit (its submission's bwrap and kernel ran on, re-parented to
+    init): the grading worker died after starting the launcher but before the launcher asked to
+    die with it. The launcher checks its parent right after asking; with a parent that is not
+    its own any more it exits at once, silently, before it starts anything."""
+    marker = tmp_path / "kernel-started"
+    box = tmp_path / "box"
+    box.mkdir()
+    (box / "kernel.json").write_text("{}")
+    launcher.SandboxSpec(sandbox_base=str(tmp_path), isolate=False).save(tmp_path / "spec.json")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    pid = os.getpid() if parent == "alive" else gone.pid
+    proc = subprocess.run(
+        [sys.executable, "-I", launcher.__file__, "stage1", str(tmp_path / "spec.json"), str(box),
+         str(pid), "--", sys.executable, "-c", f"open({str(marker)!r}, 'w')"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    if parent == "alive":
+        assert proc.returncode == 0 and marker.exists(), proc.stderr
+    else:
+        assert (proc.returncode, proc.stderr, marker.exists()) == (1, "", False), proc.stderr
+
+
+#: Starts the launcher as its child, says the child's pid, then waits to be killed.
+_WORKER = r"""
+import os, subprocess, sys, time
+launcher, spec, box = sys.argv[1:4]
+kernel = [sys.executable, "-c", "import time; time.sleep(600)"]
+child = subprocess.Popen([sys.executable, "-I", launcher, "stage1", spec, box, str(os.getpid()),
+                          "--", *kernel])
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("tool", ["bwrap", "unshare"])
+def test_a_killed_grading_worker_takes_its_sandbox_with_it(tmp_path, tool):
+    """SIGKILL the process that started the launcher (as a killed Dask worker's grading worker
+    is killed): the launcher, the sandbox and the kernel all die with it."""
+    import signal
+    import time
+
+    why = _available(tool)
+    if why:
+        pytest.skip(why)
+    base = tmp_path / "sandboxes"
+    base.mkdir(mode=0o711)
+    with claim_slots(1) as (slot,):
+        box = base / "k0"
+        box.mkdir()
+        os.chown(box, launcher.BASE_UID + slot, launcher.NOGROUP)
+        os.chmod(box, 0o700)
+        (box / "kernel.json").write_text("{}")
+        hide, expose = sandbox_views([str(tmp_path / "course")])
+        launcher.SandboxSpec(sandbox_base=str(base), slot=slot, tool=tool, hide=hide,
+                             expose=expose).save(tmp_path / "spec.json")
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _WORKER, launcher.__file__, str(tmp_path / "spec.json"),
+             str(box)], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+        launcher_pid = int(worker.stdout.readline())
+        deadline = time.monotonic() + 60
+        while not _uid_processes(launcher.BASE_UID + slot):
+            assert time.monotonic() < deadline, "the sandboxed kernel never started"
+            time.sleep(0.2)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        deadline = time.monotonic() + 30
+        while _alive(launcher_pid) or _uid_processes(launcher.BASE_UID + slot):
+            assert time.monotonic() < deadline, (
+                f"left running after its grading worker was killed: launcher "
+                f"{_alive(launcher_pid)}, sandbox {_uid_processes(launcher.BASE_UID + slot)}")
+            time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def _uid_processes(uid: int) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if int(line.split()[0]) == uid]
