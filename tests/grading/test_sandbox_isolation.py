@@ -159,13 +159,15 @@ def test_a_killed_grading_worker_takes_its_sandbox_with_it(tmp_path, tool):
         worker = subprocess.Popen(
             [sys.executable, "-c", _WORKER, launcher.__file__, str(tmp_path / "spec.json"),
              str(box)], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
-        launcher_pid = int(worker.stdout.readline())
-        deadline = time.monotonic() + 60
-        while not _uid_processes(launcher.BASE_UID + slot):
-            assert time.monotonic() < deadline, "the sandboxed kernel never started"
-            time.sleep(0.2)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+        try:
+            launcher_pid = int(worker.stdout.readline())
+            deadline = time.monotonic() + 60
+            while not _uid_processes(launcher.BASE_UID + slot):
+                assert time.monotonic() < deadline, "the sandboxed kernel never started"
+                time.sleep(0.2)
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
         deadline = time.monotonic() + 30
         while _alive(launcher_pid) or _uid_processes(launcher.BASE_UID + slot):
             assert time.monotonic() < deadline, (
