@@ -61,31 +61,34 @@ def masked_model(prose: ProseData, rate: float = 0.15, seed: int = SEED,
         **{**MODEL, **overrides})
 
 
-def _cache_key(prose: ProseData) -> str:
+def _cache_key(prose: ProseData, seed: int = SEED) -> str:
     recipe = dict(MODEL, **FIT, block_len=prose.train_blocks.shape[1], vocab=prose.tokenizer.itos,
                   n_train=len(prose.train_blocks), first=prose.train_blocks[0].tolist(),
-                  seed=SEED, torch=torch.__version__)
+                  seed=seed, torch=torch.__version__)
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def trained_masked_model(prose: ProseData | None = None, device: torch.device | str | None = None,
-                         cache: bool = True, quiet: bool = True) -> models.MaskedTokenDenoiser:
+                         cache: bool = True, quiet: bool = True,
+                         seed: int = SEED) -> models.MaskedTokenDenoiser:
     """Lecture 05's masked-token model, trained on ``prose`` (default :func:`prose_data`) with
     :data:`FIT`, in eval mode on ``device`` (default ``aeutils.device()``).
 
     With ``cache`` the trained weights are kept in ``data.cache_dir()``, under a name that
     changes with the recipe, the data and the torch version; a later call loads them instead of
     training again (the same seeds give the same weights, so it returns the same model).
+    ``seed`` seeds the initial weights, the masking and the shuffling (lecture 05: :data:`SEED`).
     """
     prose = prose or prose_data()
     where = torch.device(device) if device is not None else default_device()
-    path = data.cache_dir() / f"masked_model_{_cache_key(prose)}.pt"
-    seed_everything(SEED)
-    model = masked_model(prose)
+    path = data.cache_dir() / f"masked_model_{_cache_key(prose, seed)}.pt"
+    seed_everything(seed)
+    model = masked_model(prose, seed=seed)
     if cache and path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return model.to(where).eval()
-    train.fit(model, prose.train_blocks, **FIT, device=where, quiet=quiet,
+    # shuffled as lecture 05 does (fit's default seed, 0) when ``seed`` is lecture 05's
+    train.fit(model, prose.train_blocks, **FIT, device=where, quiet=quiet, seed=seed - SEED,
               desc="masked-token model (lecture 05)")
     if cache:
         remember(model, prose)

@@ -10,10 +10,14 @@ import os
 
 import pytest
 import torch
+from spread import SEED
 from xdist_groups import xdist_group
 
 import aeutils
-from aeutils import data
+from aeutils import data, train
+
+if SEED:  # tools/spread.py: every default training seed moves with the tests' own seeds
+    train.fit.__kwdefaults__["seed"] = SEED
 
 BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
 HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
@@ -63,7 +67,7 @@ def _run_each_lecture_once(items) -> None:
 
 @pytest.fixture(autouse=True)
 def _seeded():
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
 
 
 @pytest.fixture(scope="session")

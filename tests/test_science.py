@@ -6,13 +6,14 @@ Every number a lecture states is checked here on the same embedded data with the
 import numpy as np
 import pytest
 import torch
+from spread import SEED, gen
 
 import aeutils
 from aeutils import data, losses, metrics, models, noise, train, wiener
 
 
 def _linear_ae(x, k, l2=0.0, steps=50):
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     model = models.LinearAutoencoder((1, 8, 8), k, l2=l2)
     train.fit(model, x, epochs=steps, batch_size=None, optimizer="lbfgs", quiet=True, device="cpu")
     return model
@@ -52,7 +53,7 @@ def test_l2_penalty_recovers_the_principal_directions_themselves(digits):
 
 def test_nonlinear_autoencoder_beats_pca_at_equal_code_size(mnist_split):
     xtr, xte, _, _ = mnist_split
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     model = models.MLPAutoencoder((1, 28, 28), 16, hidden=(256,))
     train.fit(model, xtr, epochs=15, batch_size=256, lr=3e-3, quiet=True, device="cpu")
     ae_err = metrics.reconstruction_error(model, xte)
@@ -67,7 +68,7 @@ def digit_split():
 
 
 def _sparse(xtr, **kwargs):
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     model = models.SparseAutoencoder((1, 8, 8), 256, **kwargs)
     train.fit(model, xtr, epochs=30, batch_size=128, lr=3e-3, quiet=True, device="cpu")
     return model
@@ -107,11 +108,11 @@ def test_lifetime_sparsity_keeps_every_unit_alive_and_rarely_active(digit_split)
 
 def test_denoising_autoencoder_raises_psnr_well_above_the_noisy_input(mnist_split):
     xtr, xte, _, _ = mnist_split
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     dae = models.DenoisingAutoencoder(models.MLPAutoencoder((1, 28, 28), 64), "gaussian", 0.4,
-                                      generator=torch.Generator().manual_seed(0))
+                                      generator=gen(0))
     train.fit(dae, xtr, epochs=10, batch_size=256, quiet=True, device="cpu")
-    noisy = noise.gaussian(xte, 0.4, torch.Generator().manual_seed(1))
+    noisy = noise.gaussian(xte, 0.4, gen(1))
     before = metrics.psnr(noisy, xte)
     after = metrics.psnr(train.reconstruct(dae, noisy), xte)
     assert after > before + 3.0, (before, after)
@@ -120,7 +121,7 @@ def test_denoising_autoencoder_raises_psnr_well_above_the_noisy_input(mnist_spli
 def test_vae_elbo_beats_an_independent_pixel_baseline_by_several_nats(digit_split):
     xtr, xte, _, _ = digit_split
     xtr_bin, xte_bin = (xtr > 0.5).float(), (xte > 0.5).float()
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     vae = models.VAE((1, 8, 8), latent_size=8, hidden=(128,))
     train.fit(vae, xtr_bin, epochs=40, batch_size=128, lr=3e-3, quiet=True, device="cpu")
     with torch.no_grad():
@@ -136,14 +137,14 @@ def test_masked_token_model_beats_the_frequency_baseline():
     text = data.text_corpus()
     tok = data.Tokenizer.fit(text, max_vocab=1000)
     blocks = data.token_blocks(tok.encode(text), 32)
-    order = torch.randperm(len(blocks), generator=torch.Generator().manual_seed(0))
+    order = torch.randperm(len(blocks), generator=gen(0))
     held, train_blocks = blocks[order[:len(blocks) // 10]], blocks[order[len(blocks) // 10:]]
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     model = models.MaskedTokenDenoiser(tok.vocab_size, max_len=32, dim=64, heads=4, layers=2,
                                        mask_id=tok.MASK, num_special=tok.num_special,
-                                       generator=torch.Generator().manual_seed(0))
+                                       generator=gen(0))
     train.fit(model, train_blocks, epochs=6, batch_size=64, lr=5e-3, quiet=True, device="cpu")
-    masked = noise.bert_mask(held, tok.MASK, tok.vocab_size, 0.15, torch.Generator().manual_seed(1),
+    masked = noise.bert_mask(held, tok.MASK, tok.vocab_size, 0.15, gen(1),
                              tok.num_special, mask_prob=1.0, random_prob=0.0)
     with torch.no_grad():
         guess = model(masked.tokens).x_hat.argmax(-1)
@@ -172,11 +173,11 @@ def test_plain_fit_of_a_linear_autoencoder_reaches_pca(digits):
 
 def test_wiener_filter_closed_form_matches_its_own_measured_error():
     # on Gaussian data with a known covariance the filter's expected error is what we measure
-    gen = torch.Generator().manual_seed(0)
+    g = gen(0)
     scales = torch.linspace(0.05, 1.0, 16)
-    clean = 0.5 + torch.randn(20000, 16, generator=gen) * scales
+    clean = 0.5 + torch.randn(20000, 16, generator=g) * scales
     filt = wiener.wiener_filter(clean, 0.3)
-    noisy = clean + 0.3 * torch.randn(clean.shape, generator=gen)
+    noisy = clean + 0.3 * torch.randn(clean.shape, generator=g)
     measured = float(((filt.apply(noisy) - clean) ** 2).mean())
     assert measured == pytest.approx(filt.expected_mse, rel=0.03)
     expected = float((0.09 * scales**2 / (scales**2 + 0.09)).mean())   # sum of per-axis MMSEs
@@ -189,11 +190,11 @@ def test_linear_denoising_autoencoder_on_unclipped_noise_reaches_the_wiener_erro
     # lecture 04, section 2b, at its settings: within 5% of S (S + sigma^2 I)^-1's held-out error
     x_train, x_test, _, _ = mnist_split
     sigma = 0.4
-    x_additive = noise.gaussian(x_test, sigma, torch.Generator().manual_seed(1), clip=False)
+    x_additive = noise.gaussian(x_test, sigma, gen(1), clip=False)
     wiener_err = float(((wiener.wiener_filter(x_train, sigma).apply(x_additive) - x_test) ** 2).mean())
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     linear_dae = models.DenoisingAutoencoder(models.LinearAutoencoder((1, 28, 28), 784), "gaussian",
-                                             sigma, generator=torch.Generator().manual_seed(0),
+                                             sigma, generator=gen(0),
                                              clip=False)
     train.fit(linear_dae, x_train, epochs=20, batch_size=256, lr=3e-3, device="cpu", quiet=True)
     linear_err = float(((train.reconstruct(linear_dae, x_additive) - x_test) ** 2).mean())
@@ -215,7 +216,7 @@ def english_model():
 def _masked_words(prose):
     tok = prose.tokenizer
     masked = noise.bert_mask(prose.test_blocks, tok.MASK, tok.vocab_size, 0.15,
-                             torch.Generator().manual_seed(1), tok.num_special,
+                             gen(1), tok.num_special,
                              mask_prob=1.0, random_prob=0.0)
     is_word = torch.tensor([t.isalpha() for t in tok.itos])
     return masked, masked.mask & is_word[masked.targets], is_word
@@ -250,12 +251,12 @@ def test_masked_model_beats_the_best_fixed_guess_on_held_out_words_twice(english
 
 
 def test_topk_sae_recovers_superposed_features_and_l1_shrinks_them():
-    g = torch.Generator().manual_seed(0)
+    g = gen(0)
     toy = superposition.toy_activations(20_000, 128, 32, active=3, generator=g)
     test = superposition.toy_activations(5_000, features=toy.features, active=3, generator=g)
     results = {}
     for name, kwargs in [("topk", dict(sparsity="topk", k=4)), ("l1", dict(sparsity="l1", weight=0.03))]:
-        aeutils.seed_everything(0)
+        aeutils.seed_everything(SEED)
         sae = models.SparseAutoencoder(32, 256, **kwargs)
         train.fit(sae, toy.x, epochs=20, batch_size=256, lr=3e-3, quiet=True, device="cpu")
         with torch.no_grad():
@@ -274,7 +275,7 @@ def test_aux_loss_and_tied_init_keep_latents_alive_at_equal_reconstruction(engli
     variance = float(((held - held.mean(0)) ** 2).mean())
     result = {}
     for name, kwargs in [("plain", dict(tied_init=False)), ("fixed", dict(tied_init=True, aux_k=32))]:
-        aeutils.seed_everything(0)
+        aeutils.seed_everything(SEED)
         sae = models.SparseAutoencoder(64, 512, sparsity="topk", k=8, dead_after=10_000, **kwargs)
         train.fit(sae, hidden, epochs=10, batch_size=256, lr=3e-3, quiet=True, device="cpu")
         with torch.no_grad():

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from answers import answer_numbers
+from answers import answer_numbers, check
+from spread import SEED, gen
 
 import aeutils
 from aeutils import data, filters, metrics, models, noise, train
@@ -23,22 +24,8 @@ pytestmark = pytest.mark.answers
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
 
 
-def check(lecture: str, key: str, measured: list[float], rel: float = 0.1,
-          abs_: float | list[float] = 0.0):
-    """Assert the answer ``key`` of ``lecture`` states ``measured``, within the tolerance.
-
-    ``abs_`` may give one absolute tolerance per number (e.g. a few units for counts).
-    """
-    print(f"{lecture} {key}: measured {[round(float(v), 5) for v in measured]}")
-    written = answer_numbers(LECTURES / f"{lecture}.ipynb", key)
-    assert len(written) == len(measured), f"{key}: the answer states {written}, measured {measured}"
-    tolerances = abs_ if isinstance(abs_, list) else [abs_] * len(measured)
-    for w, m, tol in zip(written, measured, tolerances):
-        assert m == pytest.approx(w, rel=rel, abs=tol), f"{key}: answer says {w}, measured {m}"
-
-
 def _seeded(make):
-    aeutils.seed_everything(0)
+    aeutils.seed_everything(SEED)
     return make()
 
 
@@ -90,7 +77,7 @@ def test_the_answers_train_with_the_lectures_recipe(lecture: str, pattern: str, 
 def recipe(digits):
     x = digits[0]
     n, pixels = len(x), x[0].numel()
-    g = torch.Generator().manual_seed(0)
+    g = gen(0)
     order = torch.stack([torch.randperm(n, generator=g) for _ in range(pixels)], dim=1)
     noise_images = torch.gather(x.reshape(n, pixels), 0, order).reshape_as(x)
     trained = {}
@@ -103,7 +90,7 @@ def recipe(digits):
 
 def test_00_uniform_noise(recipe):
     x, _, trained = recipe
-    uniform = torch.rand(x.shape, generator=torch.Generator().manual_seed(0))
+    uniform = torch.rand(x.shape, generator=gen(0))
     wide = trained[128]
     err = (train.reconstruct(wide, uniform) - uniform).pow(2).reshape(len(x), -1)
     blank = x.reshape(len(x), -1).std(0) == 0
@@ -350,12 +337,12 @@ def denoisers(mnist_split):
                                                         hidden=(256,)))
             if kind is not None:
                 net = models.DenoisingAutoencoder(net, kind, level,
-                                                  generator=torch.Generator().manual_seed(0))
+                                                  generator=gen(0))
             train.fit(net, x_train, device="cpu", quiet=True, **FIT_04)
             fitted[key] = net
         return fitted[key]
 
-    x_noisy = noise.gaussian(x_test, 0.4, torch.Generator().manual_seed(1))
+    x_noisy = noise.gaussian(x_test, 0.4, gen(1))
     return mnist_split, x_noisy, model
 
 
@@ -367,10 +354,10 @@ def test_04_salt_and_pepper(denoisers):
     (_, x_test, _, _), x_noisy, model = denoisers
     sp = model("salt_and_pepper", 0.2)
     tests = {"gaussian 0.4": x_noisy,
-             "masking 0.5": noise.mask_pixels(x_test, 0.5, torch.Generator().manual_seed(1)),
+             "masking 0.5": noise.mask_pixels(x_test, 0.5, gen(1)),
              "clean": x_test,
              "salt and pepper 0.2": noise.salt_and_pepper(x_test, 0.2,
-                                                          torch.Generator().manual_seed(1))}
+                                                          gen(1))}
     measured = [_psnr(sp, xt, x_test) for xt in tests.values()]
     measured.insert(3, metrics.psnr(tests["salt and pepper 0.2"], x_test))   # input, then output
     check("04_denoising", "04-salt-and-pepper", measured, rel=0.05)
@@ -378,7 +365,7 @@ def test_04_salt_and_pepper(denoisers):
 
 def test_04_weak_noise(denoisers):
     (_, x_test, _, _), _, model = denoisers
-    weak = noise.gaussian(x_test, 0.1, torch.Generator().manual_seed(1))
+    weak = noise.gaussian(x_test, 0.1, gen(1))
     dae = model("gaussian", 0.4)
     check("04_denoising", "04-weak-noise", [metrics.psnr(weak, x_test), _psnr(dae, weak, x_test),
                                             _psnr(model(), weak, x_test)], rel=0.05)
@@ -398,7 +385,7 @@ def test_04_mixture(denoisers):
 
     (x_train, x_test, _, _), x_noisy, model = denoisers
     mix = [("gaussian", 0.4), ("masking", 0.5), ("salt_and_pepper", 0.2)]
-    g = torch.Generator().manual_seed(0)
+    g = gen(0)
 
     def mixed_loss(net, batch):              # the answer's code: one noise type per batch
         kind, level = mix[int(torch.randint(len(mix), (1,), generator=g))]
@@ -407,9 +394,9 @@ def test_04_mixture(denoisers):
     mixed = _seeded(lambda: models.MLPAutoencoder((1, 28, 28), code_size=64, hidden=(256,)))
     train.fit(mixed, x_train, device="cpu", quiet=True, loss_fn=mixed_loss, **FIT_04)
     tests = {"gaussian": x_noisy,
-             "masking": noise.mask_pixels(x_test, 0.5, torch.Generator().manual_seed(1)),
+             "masking": noise.mask_pixels(x_test, 0.5, gen(1)),
              "clean": x_test,
-             "salt_and_pepper": noise.salt_and_pepper(x_test, 0.2, torch.Generator().manual_seed(1))}
+             "salt_and_pepper": noise.salt_and_pepper(x_test, 0.2, gen(1))}
     row = {name: {t: _psnr(m, xt, x_test) for t, xt in tests.items()}
            for name, m in (("mixed", mixed), ("plain", model()),
                            ("gaussian", model("gaussian", 0.4)), ("masking", model("masking", 0.5)))}
@@ -556,7 +543,7 @@ def test_06_plain_gaussian_fit(binarized, vaes, judge):
     train.fit(plain, x_train, **FIT_06, device="cpu", quiet=True)
     vae = vaes()
     plain_codes, vae_codes = train.encode(plain, x_train), train.encode(vae, x_train)
-    z = torch.randn(500, 16, generator=torch.Generator().manual_seed(5))
+    z = torch.randn(500, 16, generator=gen(5))
     with torch.no_grad():
         score = {"prior": judge(plain.decode(z)),
                  "fitted": judge(plain.decode(plain_codes.mean(0) + plain_codes.std(0) * z)),

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from answers import answer_numbers
+from answers import check
+from spread import SEED, gen
 
 import aeutils
 from aeutils import control, data, metrics, models, train
@@ -22,15 +23,6 @@ from aeutils import control, data, metrics, models, train
 pytestmark = pytest.mark.answers
 
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
-
-
-def check(lecture: str, key: str, measured: list[float], abs_: list[float]):
-    """Assert the answer ``key`` of ``lecture`` states ``measured``, each within its tolerance."""
-    print(f"{lecture} {key}: measured {[round(float(v), 4) for v in measured]}")
-    written = answer_numbers(LECTURES / f"{lecture}.ipynb", key)
-    assert len(written) == len(measured) == len(abs_), f"{key}: answer {written}, measured {measured}"
-    for w, m, tol in zip(written, measured, abs_):
-        assert abs(w - m) <= tol, f"{key}: answer says {w}, measured {m}"
 
 
 # ---- 02_control -----------------------------------------------------------------------------------
@@ -51,8 +43,8 @@ class SlotCarLecture:
 def slot_car_lecture(camera_noise: float = 0.1, car_width: float = 2.0,
                      code_size: int = 2) -> SlotCarLecture:
     """The notebook's cells before step 2, without plots, in the notebook's order of draws."""
-    aeutils.seed_everything(0)
-    env = control.SlotCarTrack(n_envs=32, seed=0, camera_noise=camera_noise, car_width=car_width)
+    aeutils.seed_everything(SEED)
+    env = control.SlotCarTrack(n_envs=32, seed=SEED, camera_noise=camera_noise, car_width=car_width)
     fast_reach = env.speeds[1] * (1 + env.jitter)
 
     def cheating_driver(s):
@@ -69,7 +61,7 @@ def slot_car_lecture(camera_noise: float = 0.1, car_width: float = 2.0,
     train.fit(ae, images, epochs=40, batch_size=128, lr=3e-3, device="cpu", quiet=True)
     codes = train.encode(ae, images)
     env.render(states, noise=0.0)
-    projection = torch.randn(24 * 24, 2, generator=torch.Generator().manual_seed(0))
+    projection = torch.randn(24 * 24, 2, generator=gen(0))
     return SlotCarLecture(env, ae, codes, images.flatten(1) @ projection, projection,
                           cheating_driver(states), env.generator.get_state())
 
@@ -94,7 +86,7 @@ def drive(run: SlotCarLecture, bins: int) -> dict[str, float]:
     featurizers = {"ae": (ae_cells, bins ** run.codes.shape[1]),
                    "random": (random_cells, bins * bins)}
     runs = {name: control.q_learning(env, cells, n_cells, episodes=600, epsilon=(1.0, 0.0),
-                                     explore_fraction=0.5, seed=0)
+                                     explore_fraction=0.5, seed=SEED)
             for name, (cells, n_cells) in featurizers.items()}
     for name, result in runs.items():
         policy = control.greedy_policy(result.q, featurizers[name][0])
@@ -125,7 +117,7 @@ def test_02_bins(slot_car):
         assert abs(run["first greedy block ae"] - run["return ae"]) < 4
     assert fine["first greedy block ae"] < fine["return ae"] - 3     # ... the fine grid not yet
     measured.append(fine["first greedy block ae"])
-    check("02_control", "02-bins", measured, [PURITY] * 3 + [RETURN] * 4)
+    check("02_control", "02-bins", measured, abs_=[PURITY] * 3 + [RETURN] * 4)
 
 
 def test_02_camera_noise(slot_car):
@@ -141,7 +133,7 @@ def test_02_camera_noise(slot_car):
     gap = {name: run["return ae"] - run["return random"] for name, run in (("clean", clean),
                                                                           ("noisy", noisy))}
     assert abs(gap["noisy"] - gap["clean"]) < 3      # "the gap stays about 10 points"
-    check("02_control", "02-camera-noise", measured, [PURITY, PURITY, RETURN, RETURN] * 2)
+    check("02_control", "02-camera-noise", measured, abs_=[PURITY, PURITY, RETURN, RETURN] * 2)
 
 
 def test_02_thin_car(slot_car):
@@ -149,7 +141,7 @@ def test_02_thin_car(slot_car):
     thin = drive(slot_car_lecture(car_width=1.0), 8)
     assert thin["purity ae"] < wide["purity ae"] - 0.1 and thin["return ae"] < wide["return ae"] - 3
     check("02_control", "02-thin-car", [thin["purity ae"], wide["purity ae"], thin["return ae"],
-                                        wide["return ae"]], [PURITY, PURITY, RETURN, RETURN])
+                                        wide["return ae"]], abs_=[PURITY, PURITY, RETURN, RETURN])
 
 
 def test_02_one_number(slot_car):
@@ -157,7 +149,7 @@ def test_02_one_number(slot_car):
     one = drive(slot_car_lecture(code_size=1), 8)
     assert one["purity ae"] < two["purity ae"] - 0.1 and one["return ae"] < two["return ae"] - 3
     check("02_control", "02-one-number", [one["purity ae"], two["purity ae"], one["return ae"],
-                                          two["return ae"]], [PURITY, PURITY, RETURN, RETURN])
+                                          two["return ae"]], abs_=[PURITY, PURITY, RETURN, RETURN])
 
 
 # ---- 07_summary -----------------------------------------------------------------------------------
@@ -173,14 +165,14 @@ class ProbeTable:
 
 def few_label_sets(y_train: torch.Tensor) -> list[np.ndarray]:
     """The lecture's 5 draws of 10 labelled digits per class."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(SEED)
     labels = y_train.numpy()
     return [np.concatenate([rng.choice(np.flatnonzero(labels == c), 10, replace=False)
                             for c in range(10)]) for _ in range(5)]
 
 
 def probe_table(split, pixels: ProbeTable, code: int = 16, k: int = 16, epochs: int = 15,
-                seed: int = 0, few: bool = False) -> ProbeTable:
+                seed: int = SEED, few: bool = False) -> ProbeTable:
     """Lecture 07's cells 03 and 05 at one setting (CPU); the pixels' row is passed in."""
     x_train, x_test, y_train, y_test = split
     shape = tuple(x_train.shape[1:])
@@ -195,7 +187,7 @@ def probe_table(split, pixels: ProbeTable, code: int = 16, k: int = 16, epochs: 
         "random top-k": fresh(lambda: models.SparseAutoencoder(shape, 128, "topk", k=k)),
         "denoising AE": fresh(lambda: models.DenoisingAutoencoder(
             models.MLPAutoencoder(shape, code, hidden=(256,)), "gaussian", 0.4,
-            generator=torch.Generator().manual_seed(0))),
+            generator=gen(0))),
         "VAE": fresh(lambda: models.VAE(shape, code, hidden=(256,))),
     }
     pca = metrics.pca(x_train, code)
@@ -277,7 +269,7 @@ def test_07_wider_codes(mnist_tables):
     assert acc["sparse AE"] < acc["pixels"]
     check("07_summary", "07-wider-codes",
           [acc[n] for n in names] + [narrow.accuracy["PCA"], narrow.accuracy["sparse AE"]],
-          [ACCURACY] * 8)
+          abs_=[ACCURACY] * 8)
 
 
 def test_07_five_epochs(mnist_tables):
@@ -292,7 +284,7 @@ def test_07_five_epochs(mnist_tables):
     assert all(0.015 < d < 0.045 for n, d in drop.items() if n != "VAE")
     check("07_summary", "07-five-epochs",
           [x for n in trained for x in (short.accuracy[n], full.accuracy[n])],
-          [ACCURACY] * 8)
+          abs_=[ACCURACY] * 8)
 
 
 def test_07_knn(mnist_tables):
@@ -308,11 +300,11 @@ def test_07_knn(mnist_tables):
     assert linear_best == "sparse AE" and knn_best != "sparse AE"      # the ranking changes
     assert knn["PCA"] > knn["pixels"] and knn["VAE"] > knn["pixels"]
     assert knn["sparse AE"] < knn["pixels"] and table.accuracy["sparse AE"] > table.accuracy["pixels"]
-    check("07_summary", "07-knn", [knn[n] for n in names], [ACCURACY] * len(names))
+    check("07_summary", "07-knn", [knn[n] for n in names], abs_=[ACCURACY] * len(names))
 
 
 def test_07_seeds(mnist_tables):
-    first, second = mnist_tables(few=True), mnist_tables(seed=1, few=True)
+    first, second = mnist_tables(few=True), mnist_tables(seed=SEED + 1, few=True)
 
     def gain(table, name):           # points gained over the pixels with 100 labels
         return 100 * float((table.few[name] - table.few["pixels"]).mean())
@@ -329,7 +321,7 @@ def test_07_seeds(mnist_tables):
         "d: every AE gains 0-5 points, PCA none"]                      # the only one that breaks
     order = [sorted(["bottleneck AE", "VAE"], key=t.accuracy.get) for t in (first, second)]
     assert order[0] != order[1]                                      # a 1-2 point gap flips
-    check("07_summary", "07-seeds", measured, [ACCURACY] * 11 + [1.0] * 5)
+    check("07_summary", "07-seeds", measured, abs_=[ACCURACY] * 11 + [1.0] * 5)
 
 
 @pytest.fixture(scope="module")
@@ -351,4 +343,4 @@ def test_07_digits(digits_tables):
     assert min(loss, key=loss.get) == "sparse AE" and max(loss, key=loss.get) == "VAE"
     names = ["pixels", "PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE", "random top-k"]
     check("07_summary", "07-digits", [acc[n] for n in names] + [loss["sparse AE"], loss["VAE"]],
-          [ACCURACY] * len(names) + [1.0, 1.0])
+          abs_=[ACCURACY] * len(names) + [1.0, 1.0])
