@@ -12,6 +12,13 @@ Tests that failed in some run are listed with the run.
     python tools/spread.py                       # seeds 0-4, native and portable kernels
     python tools/spread.py --seeds 0 1 --kernels portable -- tests/test_try_this.py -k 01_
     python tools/spread.py --summarize           # only re-read the logs in build/spread/
+    python tools/spread.py --lectures 02_control 04_denoising --out build/spread-lectures
+
+With ``--lectures`` it executes those lectures instead (two at a time), with every seed in their
+code moved by the run's seed (``seed_everything(N)``, ``manual_seed(N)``, ``seed=N``,
+``default_rng(N)`` and ``fit``'s default shuffling seed; the data sets and splits stay fixed),
+keeps going past a failing cell, and reports every number the lectures print, by cell and line,
+and every cell that raised in some run (an ``assert`` that does not hold on every machine).
 
 The runs take about 3 minutes each on 2 cores (ten runs: half an hour). Results stay in
 ``build/spread/`` (one JSON-lines log and one JUnit XML per run, ``spread.md``, ``spread.json``).
@@ -23,6 +30,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -71,6 +79,84 @@ def run(seed: int, kernels: str, tests: list[str], out: Path) -> float:
                     "-p", "no:cacheprovider", f"--junitxml={junit}", *tests],
                    cwd=REPO, env=env, check=False)
     return time.monotonic() - start
+
+
+_SEEDS = [(re.compile(r"(seed_everything\(|manual_seed\(|default_rng\(|\bseed=)(\d+)"),
+           lambda shift: (lambda m: f"{m.group(1)}{int(m.group(2)) + shift}"))]
+_PRINTED_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def shifted(source: str, shift: int) -> str:
+    """A lecture cell's code with every literal seed moved by ``shift``."""
+    for pattern, replace in _SEEDS:
+        source = pattern.sub(replace(shift), source)
+    return source
+
+
+def execute_lecture(name: str, seed: int, kernels: str, out: Path) -> Path:
+    """Execute lecture ``name`` at ``seed`` with ``kernels`` in a fresh kernel (its own process,
+    so the kernel inherits the kernel settings); write what it printed and raised to JSON."""
+    result = out / f"{name}-{kernels}-seed{seed}.json"
+    env = {**os.environ, **KERNELS[kernels],
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    subprocess.run([sys.executable, __file__, "--execute-one", name, str(seed), str(result)],
+                   cwd=REPO, env=env, check=True)
+    return result
+
+
+def _execute_one(name: str, seed: int, result: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = REPO / "lectures" / f"{name}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = shifted(cell.source, seed)
+    if seed:
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(
+            f"import aeutils.train\naeutils.train.fit.__kwdefaults__['seed'] = {seed}"))
+    start = time.monotonic()
+    NotebookClient(notebook, timeout=600, allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    printed: dict[str, list[float]] = {}
+    errors = []
+    offset = 1 if seed else 0  # cell numbers as in the committed lecture
+    for i, cell in enumerate(notebook.cells[offset:]):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                errors.append(f"cell {i}: {out['ename']}: {out['evalue']}"[:300])
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                for n, line in enumerate(out["text"].splitlines()):
+                    numbers = [float(v) for v in _PRINTED_NUMBER.findall(line)]
+                    if numbers:
+                        printed[f"{name}[{i}] line {n + 1}: {line[:60]}"] = numbers
+    result.write_text(json.dumps({"lecture": name, "seed": seed, "errors": errors,
+                                  "printed": printed, "seconds": time.monotonic() - start}))
+
+
+def summarize_lectures(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:
+    """Each printed number's spread, by its cell and line (the line text of the first run), and
+    the cells that raised, with the runs they raised in."""
+    values: dict[tuple[str, int], list[float]] = defaultdict(list)
+    failures: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(out.glob("*-seed*.json")):
+        entry = json.loads(path.read_text())
+        for error in entry["errors"]:
+            failures[f"{entry['lecture']} {error}"].append(path.stem)
+        for where, numbers in entry["printed"].items():
+            label = where.split(":")[0]
+            for i, v in enumerate(numbers):
+                values[label, i].append(v)
+    spreads = []
+    for (key, index), vals in sorted(values.items()):
+        low, high, mean = min(vals), max(vals), statistics.fmean(vals)
+        sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+        lo, hi, decimals = _round_out(min(low, mean - 3 * sd), max(high, mean + 3 * sd))
+        invariant = high - low <= 1e-3 * max(abs(mean), 1e-12)
+        suggest = f"{mean:.4g} (invariant)" if invariant else f"{lo:.{decimals}f}–{hi:.{decimals}f}"
+        spreads.append(Spread(key, index, len(vals), low, high, mean, sd, "", True, suggest))
+    return spreads, dict(failures)
 
 
 def _round_out(low: float, high: float) -> tuple[float, float, int]:
@@ -135,16 +221,33 @@ def main(argv: list[str] | None = None) -> int:
                         default=["native", "portable"])
     parser.add_argument("--out", type=Path, default=REPO / "build" / "spread")
     parser.add_argument("--summarize", action="store_true", help="only read the logs in --out")
+    parser.add_argument("--lectures", nargs="+", metavar="NAME",
+                        help="execute these lectures (e.g. 02_control) instead of the tests")
+    parser.add_argument("--execute-one", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("tests", nargs="*", default=DEFAULT_TESTS,
                         help="pytest arguments (after --), default: the number-checking tests")
     args = parser.parse_args(argv)
+    if args.execute_one:
+        name, seed, result = args.execute_one
+        _execute_one(name, int(seed), Path(result))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    if not args.summarize:
+    if args.lectures:
+        if not args.summarize:
+            from concurrent.futures import ThreadPoolExecutor
+
+            runs = [(n, s, k) for k in args.kernels for s in args.seeds for n in args.lectures]
+            with ThreadPoolExecutor(2) as pool:  # two kernels: the machine's two cores
+                for done in pool.map(lambda r: execute_lecture(*r, args.out), runs):
+                    print(f"spread: {done.stem}", flush=True)
+        spreads, failures = summarize_lectures(args.out)
+    elif not args.summarize:
         for kernels in args.kernels:
             for seed in args.seeds:
                 seconds = run(seed, kernels, args.tests, args.out)
                 print(f"spread: seed {seed}, {kernels} kernels: {seconds:.0f} s", flush=True)
-    spreads, failures = summarize(args.out)
+    if not args.lectures:
+        spreads, failures = summarize(args.out)
     text = report(spreads, failures)
     (args.out / "spread.md").write_text(text + "\n")
     (args.out / "spread.json").write_text(json.dumps(
