@@ -10,6 +10,7 @@ fixture corpus in test_grading_corpus.py: the mutants are written for a CPU grad
 
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -29,6 +30,10 @@ from aeutils.instructor.config import load_config
 
 pytestmark = [pytest.mark.grading, pytest.mark.timeout(1800)]
 
+#: AEUTILS_GRADE_MUTANTS=0 grades only the solution and the release (`make test-portable`: the
+#: thresholds again with other CPU kernels; the mutants' tests then skip)
+WITH_MUTANTS = os.environ.get("AEUTILS_GRADE_MUTANTS", "1") != "0"
+
 IDS = sorted(p.name for p in (REPO / "solutions").glob("*")
              if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
 MUTANT_PARAMS = [pytest.param(aid, *p.values, id=f"{aid}-{p.id}", marks=p.marks)
@@ -42,7 +47,8 @@ def batches(tmp_path_factory):
 
     def graded(aid: str) -> dict:
         if aid not in done:
-            done[aid] = grade_class(aid, MUTANTS[aid], tmp_path_factory.mktemp(aid))
+            done[aid] = grade_class(aid, MUTANTS[aid] if WITH_MUTANTS else [],
+                                    tmp_path_factory.mktemp(aid))
             print(f"\n{aid}: {done[aid]['students']} submissions graded in "
                   f"{done[aid]['duration']:.0f} s (wall)")
         return done[aid]
@@ -148,6 +154,7 @@ def test_source_passes_and_release_fails_validation(batches, aid):
     assert bad.get("failed"), f"the released {aid} passes validation without any answer"
 
 
+@pytest.mark.skipif(not WITH_MUTANTS, reason="AEUTILS_GRADE_MUTANTS=0: solution and release only")
 @pytest.mark.parametrize("aid, mutant", MUTANT_PARAMS)
 def test_mutant_loses_only_its_part(batches, aid, mutant):
     check(batches(aid), mutant)
