@@ -188,9 +188,10 @@ def summarize(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:
         lo, hi, decimals = _round_out(min(low, mean - 3 * sd), max(high, mean + 3 * sd))
         suggest = f"{mean:.4g} (invariant)" if invariant else f"{lo:.{decimals}f}–{hi:.{decimals}f}"
         claim, covered = "", True
-        if ":" in key:
-            lecture, answer = key.split(":", 1)
-            claims = answer_claims(REPO / "lectures" / f"{lecture}.ipynb", answer)
+        lecture, _, answer = key.partition(":")
+        notebook = REPO / "lectures" / f"{lecture}.ipynb"
+        if answer and notebook.is_file():  # an answer's claim (else a test's own record)
+            claims = answer_claims(notebook, answer)
             if index < len(claims):
                 c = claims[index]
                 claim = str(c)
