@@ -139,9 +139,9 @@ def test_01_strong_l2(digits):
         alignment.append(metrics.direction_alignment(model.principal_directions(),
                                                      pca4.components).min())
         singular.append(torch.linalg.svdvals(model.decoder_basis()).max())
-    assert singular[1] < 1e-3                      # the answer's "the decoder is switched off"
     check("01_bottleneck", "01-strong-l2", [errors[1], float(x.var(0).mean()), errors[0],
                                             alignment[1]], rel=0.05)
+    assert singular[1] < 1e-3                      # the answer's "the decoder is switched off"
 
 
 def test_01_adam_at_k16(digits):
@@ -176,8 +176,8 @@ def test_01_short_training(mnist_bottleneck):
     (x_train, x_test, _, _), mlp = mnist_bottleneck
     one, three = (metrics.reconstruction_error(mlp(16, epochs=epochs), x_test) for epochs in (1, 3))
     pca = metrics.pca(x_train, 16, x_test).error
-    assert one > pca > three                   # the answer's "No" after 1 epoch, "yes" after 3
     check("01_bottleneck", "01-short-training", [one, pca, one / pca, three], rel=0.1)
+    assert one > pca > three                   # the answer's "No" after 1 epoch, "yes" after 3
 
 
 def test_01_conv(mnist_bottleneck):
@@ -195,12 +195,12 @@ def test_01_conv(mnist_bottleneck):
         cpu_seconds[name] = time.process_time() - start
     error = {name: metrics.reconstruction_error(m, x_test) for name, m in trained.items()}
     size = {name: sum(p.numel() for p in m.parameters()) for name, m in trained.items()}
-    # the answer's "about as good" (within 5%), with fewer than a fifth of the parameters
-    assert abs(error["conv"] / error["mlp"] - 1) < 0.05 and size["conv"] < size["mlp"] / 5
-    assert cpu_seconds["conv"] > 1.5 * cpu_seconds["mlp"]
     check("01_bottleneck", "01-conv", [error["conv"], error["mlp"], size["conv"], size["mlp"],
                                        cpu_seconds["conv"] / cpu_seconds["mlp"]],
           rel=0.1, abs_=[0, 0, 0, 0, 1.0])
+    # the answer's "about as good" (within 5%), with fewer than a fifth of the parameters
+    assert abs(error["conv"] / error["mlp"] - 1) < 0.05 and size["conv"] < size["mlp"] / 5
+    assert cpu_seconds["conv"] > 1.5 * cpu_seconds["mlp"]
 
 
 def test_01_deeper_2d_code(mnist_bottleneck):
@@ -211,8 +211,8 @@ def test_01_deeper_2d_code(mnist_bottleneck):
         measured += [metrics.reconstruction_error(model, x_test),
                      metrics.linear_probe(train.encode(model, x_train), y_train,
                                           train.encode(model, x_test), y_test, max_iter=300)]
-    assert measured[2] > measured[0] and measured[3] < measured[1]   # the answer's "Not here"
     check("01_bottleneck", "01-deeper-2d", measured, rel=0.1)
+    assert measured[2] > measured[0] and measured[3] < measured[1]   # the answer's "Not here"
 
 
 # ---- 03_sparse ------------------------------------------------------------------------------------
@@ -292,10 +292,10 @@ def test_03_mnist(mnist_split):
             atoms = filters.energy_concentration(model.dictionary().T[busiest], top=40).mean()
     pixels = metrics.linear_probe(x_train, y_train, x_test, y_test)
     pca = filters.energy_concentration(metrics.pca(x_train, 64).components, top=40).mean()
-    assert min(probe["top-k"], probe["lifetime"]) > pixels + 0.015
-    assert atoms < pca + 0.1                # barely more localized than PCA's global components
     measured += [probe["top-k"], probe["lifetime"], pixels, mse["top-k"], mse["lifetime"], atoms, pca]
     check("03_sparse", "03-mnist", measured, rel=0.05, abs_=[0, 0.01, 0.01, 0, 0, 0, 0, 0, 0, 0])
+    assert min(probe["top-k"], probe["lifetime"]) > pixels + 0.015
+    assert atoms < pca + 0.1                # barely more localized than PCA's global components
 
 
 def test_03_smaller_c(sparse_digits):
@@ -401,14 +401,14 @@ def test_04_mixture(denoisers):
            for name, m in (("mixed", mixed), ("plain", model()),
                            ("gaussian", model("gaussian", 0.4)), ("masking", model("masking", 0.5)))}
     noises = ("gaussian", "masking", "salt_and_pepper")
-    assert all(row["mixed"][t] > row["plain"][t] + 0.5 for t in noises)
-    assert all(row["mixed"][t] < row[t][t] for t in ("gaussian", "masking"))
-    assert max(row["gaussian"]["clean"], row["masking"]["clean"]) < row["mixed"]["clean"]
-    assert row["mixed"]["clean"] < row["plain"]["clean"] - 1
     check("04_denoising", "04-mixture",
           [row["mixed"][t] for t in ("gaussian", "masking", "clean", "salt_and_pepper")]
           + [row["plain"][t] for t in noises]
           + [row["gaussian"]["gaussian"], row["masking"]["masking"]], rel=0.02)
+    assert all(row["mixed"][t] > row["plain"][t] + 0.5 for t in noises)
+    assert all(row["mixed"][t] < row[t][t] for t in ("gaussian", "masking"))
+    assert max(row["gaussian"]["clean"], row["masking"]["clean"]) < row["mixed"]["clean"]
+    assert row["mixed"]["clean"] < row["plain"]["clean"] - 1
 
 
 def test_04_knn_probe(denoisers):
@@ -427,8 +427,8 @@ def test_04_knn_probe(denoisers):
     measured.append(metrics.linear_probe(x_train, y_train, x_test, y_test))
     knn_code, knn_pixels, linear_code, linear_pixels = measured
     # the ranking turns around: the code wins under the linear probe, the pixels under 5-NN
-    assert linear_code > linear_pixels and knn_pixels > knn_code + 0.01
     check("04_denoising", "04-knn", measured, rel=0.03)
+    assert linear_code > linear_pixels and knn_pixels > knn_code + 0.01
 
 
 # ---- 06_vae ---------------------------------------------------------------------------------------
@@ -548,13 +548,13 @@ def test_06_plain_gaussian_fit(binarized, vaes, judge):
         score = {"prior": judge(plain.decode(z)),
                  "fitted": judge(plain.decode(plain_codes.mean(0) + plain_codes.std(0) * z)),
                  "vae": judge(vae.decode(z))}
-    for i in (0, 1):          # better than N(0, I), still behind the VAE
-        assert score["prior"][i] < score["fitted"][i] < score["vae"][i]
     corr = [_mean_abs_correlation(plain_codes), _mean_abs_correlation(vae_codes)]
-    assert corr[0] > 1.5 * corr[1]
     check("06_vae", "06-plain-gaussian-fit",
           [score["prior"][0], score["fitted"][0], 100 * score["prior"][1], 100 * score["fitted"][1],
            score["vae"][0], 100 * score["vae"][1]] + corr, rel=0.1)
+    for i in (0, 1):          # better than N(0, I), still behind the VAE
+        assert score["prior"][i] < score["fitted"][i] < score["vae"][i]
+    assert corr[0] > 1.5 * corr[1]
 
 
 def test_06_corner(binarized, judge):
@@ -571,9 +571,9 @@ def test_06_corner(binarized, judge):
 
     radius = codes2.norm(dim=1)
     beyond = int((radius > corners.norm(dim=1).min()).sum())   # held-out codes beyond the corners
-    assert beyond <= 0.01 * len(codes2)                        # the corners are outside the cloud
-    assert 0.8 * ink(inside) < ink(at_corners) < 1.25 * ink(inside)  # strokes of the usual weight
-    assert judge(at_corners)[0] > judge(inside)[0]             # digits, not noise
     check("06_vae", "06-corner", [beyond, float(radius.max()), ink(at_corners), ink(inside),
                                   ink(x_test), judge(at_corners)[0], judge(inside)[0]],
           rel=0.1, abs_=[2, 0, 0, 0, 0, 0, 0])
+    assert beyond <= 0.01 * len(codes2)                        # the corners are outside the cloud
+    assert 0.8 * ink(inside) < ink(at_corners) < 1.25 * ink(inside)  # strokes of the usual weight
+    assert judge(at_corners)[0] > judge(inside)[0]             # digits, not noise

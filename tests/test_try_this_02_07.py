@@ -110,14 +110,14 @@ def test_02_bins(slot_car):
     coarse, fine = drive(lecture, 4), drive(lecture, 16)
     runs = (coarse, eight, fine)
     measured = [run["purity ae"] for run in runs] + [run["return ae"] for run in runs]
+    measured.append(fine["first greedy block ae"])
+    check("02_control", "02-bins", measured, abs_=[PURITY] * 3 + [RETURN] * 4)
     assert coarse["purity ae"] < eight["purity ae"] < fine["purity ae"]
     assert fine["return ae"] > max(coarse["return ae"], eight["return ae"]) + 3
     assert abs(coarse["return ae"] - eight["return ae"]) < 2
     for run in (coarse, eight):            # learned by the end of exploration ...
         assert abs(run["first greedy block ae"] - run["return ae"]) < 4
     assert fine["first greedy block ae"] < fine["return ae"] - 3     # ... the fine grid not yet
-    measured.append(fine["first greedy block ae"])
-    check("02_control", "02-bins", measured, abs_=[PURITY] * 3 + [RETURN] * 4)
 
 
 def test_02_camera_noise(slot_car):
@@ -127,29 +127,29 @@ def test_02_camera_noise(slot_car):
     for run in (clean, noisy):
         measured += [run["purity ae"], run["purity random"], run["return ae"], run["return random"]]
     # the random projection's cells lose far more purity than the autoencoder's
+    check("02_control", "02-camera-noise", measured, abs_=[PURITY, PURITY, RETURN, RETURN] * 2)
     assert (clean["purity random"] - noisy["purity random"]
             > 3 * (clean["purity ae"] - noisy["purity ae"]))
     assert noisy["return ae"] > noisy["return random"] + 5
     gap = {name: run["return ae"] - run["return random"] for name, run in (("clean", clean),
                                                                           ("noisy", noisy))}
     assert abs(gap["noisy"] - gap["clean"]) < 3      # "the gap stays about 10 points"
-    check("02_control", "02-camera-noise", measured, abs_=[PURITY, PURITY, RETURN, RETURN] * 2)
 
 
 def test_02_thin_car(slot_car):
     _, wide = slot_car
     thin = drive(slot_car_lecture(car_width=1.0), 8)
-    assert thin["purity ae"] < wide["purity ae"] - 0.1 and thin["return ae"] < wide["return ae"] - 3
     check("02_control", "02-thin-car", [thin["purity ae"], wide["purity ae"], thin["return ae"],
                                         wide["return ae"]], abs_=[PURITY, PURITY, RETURN, RETURN])
+    assert thin["purity ae"] < wide["purity ae"] - 0.1 and thin["return ae"] < wide["return ae"] - 3
 
 
 def test_02_one_number(slot_car):
     _, two = slot_car
     one = drive(slot_car_lecture(code_size=1), 8)
-    assert one["purity ae"] < two["purity ae"] - 0.1 and one["return ae"] < two["return ae"] - 3
     check("02_control", "02-one-number", [one["purity ae"], two["purity ae"], one["return ae"],
                                           two["return ae"]], abs_=[PURITY, PURITY, RETURN, RETURN])
+    assert one["purity ae"] < two["purity ae"] - 0.1 and one["return ae"] < two["return ae"] - 3
 
 
 # ---- 07_summary -----------------------------------------------------------------------------------
@@ -264,27 +264,27 @@ def test_07_wider_codes(mnist_tables):
     narrow, wide = mnist_tables(few=True), mnist_tables(code=64, k=64)
     acc = wide.accuracy
     names = ["pixels", "PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE"]
-    assert all(acc[n] > acc["pixels"] for n in ("PCA", "bottleneck AE", "denoising AE", "VAE"))
-    assert acc["sparse AE"] < narrow.accuracy["sparse AE"] - 0.02      # top-64 of 128: less sparse
-    assert acc["sparse AE"] < acc["pixels"]
     check("07_summary", "07-wider-codes",
           [acc[n] for n in names] + [narrow.accuracy["PCA"], narrow.accuracy["sparse AE"]],
           abs_=[ACCURACY] * 8)
+    assert all(acc[n] > acc["pixels"] for n in ("PCA", "bottleneck AE", "denoising AE", "VAE"))
+    assert acc["sparse AE"] < narrow.accuracy["sparse AE"] - 0.02      # top-64 of 128: less sparse
+    assert acc["sparse AE"] < acc["pixels"]
 
 
 def test_07_five_epochs(mnist_tables):
     full, short = mnist_tables(few=True), mnist_tables(epochs=5)
     trained = ["bottleneck AE", "sparse AE", "denoising AE", "VAE"]
     drop = {n: full.accuracy[n] - short.accuracy[n] for n in trained}
+    check("07_summary", "07-five-epochs",
+          [x for n in trained for x in (short.accuracy[n], full.accuracy[n])],
+          abs_=[ACCURACY] * 8)
     assert short.accuracy["PCA"] == full.accuracy["PCA"]       # PCA does not train
     assert max(drop, key=drop.get) == "VAE" and drop["VAE"] > 2 * max(
         d for n, d in drop.items() if n != "VAE")
     assert short.accuracy["VAE"] < short.accuracy["PCA"]
     assert max(trained, key=short.accuracy.get) == "sparse AE"
     assert all(0.015 < d < 0.045 for n, d in drop.items() if n != "VAE")
-    check("07_summary", "07-five-epochs",
-          [x for n in trained for x in (short.accuracy[n], full.accuracy[n])],
-          abs_=[ACCURACY] * 8)
 
 
 def test_07_knn(mnist_tables):
@@ -297,10 +297,10 @@ def test_07_knn(mnist_tables):
            for name, (a, b) in table.codes.items()}
     names = ["pixels", "PCA", "bottleneck AE", "sparse AE", "denoising AE", "VAE", "random top-k"]
     linear_best, knn_best = (max(names, key=scores.get) for scores in (table.accuracy, knn))
+    check("07_summary", "07-knn", [knn[n] for n in names], abs_=[ACCURACY] * len(names))
     assert linear_best == "sparse AE" and knn_best != "sparse AE"      # the ranking changes
     assert knn["PCA"] > knn["pixels"] and knn["VAE"] > knn["pixels"]
     assert knn["sparse AE"] < knn["pixels"] and table.accuracy["sparse AE"] > table.accuracy["pixels"]
-    check("07_summary", "07-knn", [knn[n] for n in names], abs_=[ACCURACY] * len(names))
 
 
 def test_07_seeds(mnist_tables):
@@ -314,6 +314,7 @@ def test_07_seeds(mnist_tables):
     measured += [second.accuracy["PCA"]]
     measured += [gain(second, "sparse AE"), gain(first, "sparse AE"), gain(second, "VAE"),
                  gain(first, "VAE"), gain(second, "denoising AE")]
+    check("07_summary", "07-seeds", measured, abs_=[ACCURACY] * 11 + [1.0] * 5)
     assert second.accuracy["PCA"] == first.accuracy["PCA"]          # PCA has no seed
     assert all(section3_claims(first).values())                       # the lecture's asserts
     survived = section3_claims(second)
@@ -321,7 +322,6 @@ def test_07_seeds(mnist_tables):
         "d: every AE gains 0-5 points, PCA none"]                      # the only one that breaks
     order = [sorted(["bottleneck AE", "VAE"], key=t.accuracy.get) for t in (first, second)]
     assert order[0] != order[1]                                      # a 1-2 point gap flips
-    check("07_summary", "07-seeds", measured, abs_=[ACCURACY] * 11 + [1.0] * 5)
 
 
 @pytest.fixture(scope="module")
@@ -333,14 +333,14 @@ def test_07_digits(digits_tables):
     table = digits_tables(few=True)
     claims = section3_claims(table)
     holds = [c for c, ok in claims.items() if ok]
-    assert holds == ["a: every code > 0.8", "a: best narrow code within 5 points of the pixels",
-                     "b: no narrow code beats the pixels"]          # (c) and (d) all fail here
     acc = table.accuracy
-    assert 0.03 < acc["sparse AE"] - acc["random top-k"] < 0.07
     learned = ["PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE"]
     loss = {n: 100 * float((table.few["pixels"] - table.few[n]).mean()) for n in learned}
-    assert min(loss.values()) > 0                            # every code loses with 100 labels
-    assert min(loss, key=loss.get) == "sparse AE" and max(loss, key=loss.get) == "VAE"
     names = ["pixels", "PCA", "bottleneck AE", "denoising AE", "VAE", "sparse AE", "random top-k"]
     check("07_summary", "07-digits", [acc[n] for n in names] + [loss["sparse AE"], loss["VAE"]],
           abs_=[ACCURACY] * len(names) + [1.0, 1.0])
+    assert holds == ["a: every code > 0.8", "a: best narrow code within 5 points of the pixels",
+                     "b: no narrow code beats the pixels"]          # (c) and (d) all fail here
+    assert 0.03 < acc["sparse AE"] - acc["random top-k"] < 0.07
+    assert min(loss.values()) > 0                            # every code loses with 100 labels
+    assert min(loss, key=loss.get) == "sparse AE" and max(loss, key=loss.get) == "VAE"

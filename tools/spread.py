@@ -67,9 +67,10 @@ class Spread:
     #                     (or the value itself, where no seed or CPU moves it)
 
 
-def run(seed: int, kernels: str, tests: list[str], out: Path) -> float:
-    """One pytest run at ``seed`` with ``kernels``; returns its wall seconds."""
-    log, junit = out / f"{kernels}-seed{seed}.jsonl", out / f"{kernels}-seed{seed}.xml"
+def run(seed: int, kernels: str, tests: list[str], out: Path, tag: str = "") -> float:
+    """One pytest run at ``seed`` with ``kernels``; returns its wall seconds. ``tag`` names a
+    partial rerun (its records replace the run's earlier ones, its failures count apart)."""
+    log, junit = (out / f"{kernels}-seed{seed}{tag}.jsonl", out / f"{kernels}-seed{seed}{tag}.xml")
     log.unlink(missing_ok=True)
     env = {**os.environ, **KERNELS[kernels], "AEUTILS_SPREAD_SEED": str(seed),
            "AEUTILS_SPREAD_LOG": str(log),
@@ -169,12 +170,15 @@ def _round_out(low: float, high: float) -> tuple[float, float, int]:
 
 def summarize(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:
     """Read every run's log and JUnit XML in ``out``."""
-    values: dict[tuple[str, int], list[float]] = defaultdict(list)
-    for log in sorted(out.glob("*.jsonl")):
+    latest: dict[tuple[str, int, str], list[float]] = {}  # a rerun replaces a run's record
+    for log in sorted(out.glob("*.jsonl"), key=lambda path: path.stat().st_mtime):
         for line in log.read_text().splitlines():
             entry = json.loads(line)
-            for i, v in enumerate(entry["values"]):
-                values[entry["key"], i].append(v)
+            latest[entry["key"], entry["seed"], entry["kernels"]] = entry["values"]
+    values: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for (key, _, _), measured in sorted(latest.items()):
+        for i, v in enumerate(measured):
+            values[key, i].append(v)
     failures: dict[str, list[str]] = defaultdict(list)
     for junit in sorted(out.glob("*.xml")):
         for case in ET.parse(junit).iter("testcase"):
@@ -225,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lectures", nargs="+", metavar="NAME",
                         help="execute these lectures (e.g. 02_control) instead of the tests")
     parser.add_argument("--execute-one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--tag", default="", help="name a partial rerun (e.g. -again)")
     parser.add_argument("tests", nargs="*", default=DEFAULT_TESTS,
                         help="pytest arguments (after --), default: the number-checking tests")
     args = parser.parse_args(argv)
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.summarize:
         for kernels in args.kernels:
             for seed in args.seeds:
-                seconds = run(seed, kernels, args.tests, args.out)
+                seconds = run(seed, kernels, args.tests, args.out, args.tag)
                 print(f"spread: seed {seed}, {kernels} kernels: {seconds:.0f} s", flush=True)
     if not args.lectures:
         spreads, failures = summarize(args.out)
