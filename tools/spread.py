@@ -199,8 +199,7 @@ def summarize(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:
             if index < len(claims):
                 c = claims[index]
                 claim = str(c)
-                # a single number is for what does not vary (the test checks its value)
-                covered = (c.low <= low and high <= c.high) if c.is_range else invariant
+                covered = c.holds(low) and c.holds(high)
         spreads.append(Spread(key, index, len(vals), low, high, mean, sd, claim, covered,
                               suggest))
     return spreads, dict(failures)
