@@ -1,0 +1,66 @@
+"""tools/device_check.sh, the GPU check a maintainer runs where a GPU is lent: its CPU path
+(`--device cpu --quick`: one assignment graded, one lecture timed, the same code as on a GPU),
+and tools/device_report.py's verdicts and CPU/GPU ratios."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _report():
+    spec = importlib.util.spec_from_file_location("device_report", ROOT / "tools" / "device_report.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+report = _report()
+
+
+def test_grading_verdicts_want_full_points_for_solutions_and_none_for_releases(tmp_path):
+    grades = tmp_path / "grades.csv"
+    grades.write_text("student,assignment,score,max_score,status,reason,manual_pending\n"
+                      "solution,ae1,20,20,graded,,4\nrelease,ae1,0,20,graded,,4\n"
+                      "solution,ae2,19,20,graded,,0\nrelease,ae2,,20,failed,kernel died,0\n")
+    verdicts = {(v.assignment, v.student): v.ok for v in report.grading_verdicts(grades)}
+    assert verdicts == {("ae1", "solution"): True, ("ae1", "release"): True,
+                        ("ae2", "solution"): False, ("ae2", "release"): False}
+    assert report.main(["grades", str(grades)]) == 1
+
+
+def test_bench_ratio_per_case_in_wall_seconds(tmp_path):
+    def run(device, walls):
+        return {"device": device, "cases": [{"case": c, "course": {"wall_s": w, "cpu_s": 9.0}}
+                                            for c, w in walls.items()]}
+    rows = report.bench_ratios(run("cpu", {"mlp": 8.0, "vae": 6.0, "bert": 4.0}),
+                               run("cuda", {"mlp": 2.0, "vae": 3.0}))
+    assert rows == [("mlp", 8.0, 2.0, 4.0), ("vae", 6.0, 3.0, 2.0)]
+    cpu, gpu = tmp_path / "cpu.json", tmp_path / "gpu.json"
+    cpu.write_text(json.dumps(run("cpu", {"mlp": 8.0})))
+    gpu.write_text(json.dumps(run("cuda:0", {"mlp": 2.0})))
+    assert report.main(["bench", str(cpu), str(gpu)]) == 0
+
+
+@pytest.mark.grading
+@pytest.mark.timeout(900)
+def test_device_check_cpu_path_grades_times_and_writes_one_file(tmp_path):
+    out = tmp_path / "device_check.txt"
+    result = subprocess.run([str(ROOT / "tools" / "device_check.sh"), "--device", "cpu", "--quick",
+                             "--out", str(out)], capture_output=True, text=True, timeout=880)
+    text = out.read_text()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "ok   ae1_bottleneck   release  0 of" in text and "ok   ae1_bottleneck   solution" in text
+    assert "[1/1] 00_recipe.ipynb: ok in" in text and "every check passed" in text
+    assert text.startswith("device check ") and "aeutils 0." in text
+    with pytest.raises(subprocess.CalledProcessError):
+        subprocess.run([str(ROOT / "tools" / "device_check.sh"), "--device", "tpu"], check=True,
+                       capture_output=True)
