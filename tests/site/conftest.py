@@ -2,8 +2,9 @@
 one headless Chromium (Debian's, as in tests/browser/) that may reach nothing else.
 
 The tests need the built site. `make site-test` (CI, after `make site`) requires it
-(AEUTILS_SITE_REQUIRED=1: a missing site fails); a plain `pytest` run without it skips them with
-the reason, since the site is built from the lectures that run executes.
+(AEUTILS_SITE_REQUIRED=1: a missing site fails), and so does asking for them (`pytest tests/site`,
+`-m site`). A whole-suite run (`make test`) skips them with the reason: the site is built from the
+lectures that very run executes, so it comes after it (CI: make test, make site, make site-test).
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ def pytest_collection_modifyitems(config, items):
     mine = [item for item in items if Path(str(item.fspath)).is_relative_to(here)]
     for item in mine:
         item.add_marker(pytest.mark.site)
-    if (SITE / "index.html").is_file() or os.environ.get("AEUTILS_SITE_REQUIRED") == "1":
+    asked = (os.environ.get("AEUTILS_SITE_REQUIRED") == "1"
+             or "site" in (config.option.markexpr or "")
+             or any(Path(arg.split("::")[0]).resolve().is_relative_to(here) for arg in config.args))
+    if asked:
         return
-    skip = pytest.mark.skip(reason=f"no built site at {SITE}: `make site` builds it, "
-                                   "`make site-test` runs these tests")
+    skip = pytest.mark.skip(reason="the built website's tests run after `make site`: "
+                                   "`make site-test` (or `pytest tests/site`)")
     for item in mine:
         item.add_marker(skip)
 
