@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -31,14 +30,15 @@ class Executed:
 
 
 def installed_aeutils() -> Path:
-    """The folder of the aeutils this interpreter imports; it must not be the repository's."""
+    """The folder of the aeutils this interpreter imports: an installed package's (in
+    site-packages), never a source tree's (an editable install or the current folder)."""
     import aeutils
 
     where = Path(aeutils.__file__).resolve().parent
-    if where.is_relative_to(REPO):
-        raise SystemExit(f"aeutils is imported from the repository ({where}), not from the "
-                         "installed package: run this with the test environment's python, "
-                         "from a folder outside the repository")
+    if "site-packages" not in where.parts:
+        raise SystemExit(f"aeutils is imported from {where}, not from an installed package: run "
+                         "this with the test environment's python, from a folder outside the "
+                         "repository")
     return where
 
 

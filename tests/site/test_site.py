@@ -155,6 +155,10 @@ def _check_launch_links(page, path: str) -> None:
     assert hub.path == "/hub/user-redirect/git-pull", links
     assert parse_qs(hub.query) == {"repo": [settings.repository_url], "branch": [settings.branch],
                                    "urlpath": [f"lab/tree/{repo}/{path}.ipynb"]}, hub.query
+    colab = page.locator("a[title='Launch on Colab']")
+    assert not colab.is_visible()
+    page.locator(".dropdown-launch-buttons button").click()  # the rocket
+    assert colab.is_visible() and page.locator("a[title='Launch on JupyterHub']").is_visible()
 
 
 @pytest.mark.parametrize("stem", LECTURES)
@@ -166,6 +170,7 @@ def test_lecture_page_figures_answers_and_launch_links(site, site_url, browser, 
         page.locator(".cell_output img").nth(1).scroll_into_view_if_needed()
         page.screenshot(path=screenshots / "site-lecture-figures.png")
     _check_launch_links(page, f"lectures/{stem}")
+    page.keyboard.press("Escape")
     _check_answers(page, stem, screenshots / "site-answer-open.png" if stem == LECTURES[0] else None)
     page.close()
 
