@@ -64,3 +64,20 @@ def test_device_check_cpu_path_grades_times_and_writes_one_file(tmp_path):
     with pytest.raises(subprocess.CalledProcessError):
         subprocess.run([str(ROOT / "tools" / "device_check.sh"), "--device", "tpu"], check=True,
                        capture_output=True)
+
+
+def test_the_solution_submission_is_the_release_with_the_answers_written_in():
+    release = {"cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "a", "solution": True}},
+         "source": "raise NotImplementedError()"},
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "t", "grade": True}},
+         "source": "check(f)"}], "metadata": {}}
+    source = {"cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "a", "solution": True}},
+         "source": ["def f():\n", "    ### BEGIN SOLUTION\n", "    return 1\n",
+                    "    ### END SOLUTION\n"]},
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "t", "grade": True}},
+         "source": "check(f)\n### BEGIN HIDDEN TESTS\nhidden()\n### END HIDDEN TESTS"}]}
+    out = report.solution_submission(release, source)
+    assert out["cells"][0]["source"] == "def f():\n    return 1\n"
+    assert out["cells"][1] == release["cells"][1], "test cells stay as released"

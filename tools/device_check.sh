@@ -2,8 +2,9 @@
 # The GPU check a maintainer runs on a machine with a CUDA GPU (under 8 minutes there):
 #   tools/device_check.sh                  # --device cuda: everything, into build/device_check.txt
 #   tools/device_check.sh --device cpu --quick   # the same path on a CPU (what the test runs)
-# 1. every assignment solution graded with `aeutils grade --device DEVICE` (must score full
-#    points) and every student release (must score zero), in a throw-away copy of the course;
+# 1. every assignment's model solution (the release with the solutions' answers written in)
+#    graded with `aeutils grade --device DEVICE` (must score full points) and every untouched
+#    student release (must score zero), in a throw-away copy of the course;
 # 2. each lecture's time on DEVICE (`aeutils course`, AEUTILS_DEVICE=DEVICE);
 # 3. `make bench` (tools/bench.py --skip-course) on the CPU and on DEVICE, and the CPU/DEVICE ratio
 #    per case. The CPU bench runs in the background from the start (one torch thread, CPU
@@ -63,9 +64,11 @@ for id in $IDS; do
   mkdir -p "$WORK/course/solutions" "$WORK/course/assignments"
   cp -r "solutions/$id" "$WORK/course/solutions/"
   cp -r "assignments/$id" "$WORK/course/assignments/"
-  mkdir -p "$WORK/submitted/solution" "$WORK/submitted/release"
-  cp -r "solutions/$id" "$WORK/submitted/solution/"
+  mkdir -p "$WORK/submitted/solution/$id" "$WORK/submitted/release"
   cp -r "assignments/$id" "$WORK/submitted/release/"
+  # the release with the model answers written in, as a student hands it in
+  "$BIN/python" tools/device_report.py solution "assignments/$id/$id.ipynb" \
+    "solutions/$id/$id.ipynb" "$WORK/submitted/solution/$id/$id.ipynb"
 done
 chmod -R a+rX "$WORK"  # the sandboxed kernels run as an unprivileged uid
 "$BIN/aeutils" --course "$WORK/course" grade "$WORK/submitted" --device "$DEVICE" --jobs "$JOBS" \

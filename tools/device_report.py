@@ -1,7 +1,8 @@
-"""Summaries for tools/device_check.sh: the grading verdict from a grades.csv, the per-case CPU/GPU
-ratio of two `make bench` results (tools/bench.py --out). Each prints lines and exits 1 on a
-failed check.
+"""Helpers of tools/device_check.sh: the model solution as a student would hand it in, the grading
+verdict from a grades.csv, the per-case CPU/GPU ratio of two `make bench` results (tools/bench.py
+--out). The checks print lines and exit 1 on a failed check.
 
+    python tools/device_report.py solution RELEASE_IPYNB SOURCE_IPYNB OUT_IPYNB
     python tools/device_report.py grades GRADES_CSV
     python tools/device_report.py bench CPU_BENCH_JSON GPU_BENCH_JSON
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +62,28 @@ def bench_ratios(cpu: dict, gpu: dict) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def solution_submission(release: dict, source: dict) -> dict:
+    """The student release with each answer cell holding the source's solution (its markers
+    removed): what a student who wrote the model answers submits. The source notebook itself
+    would be `needs review`: its locked test cells hold the hidden tests."""
+    answers = {c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in source["cells"]}
+    cells = []
+    for cell in release["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            text = "".join(answers[meta["grade_id"]]["source"])
+            cell = {**cell, "source": re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", text,
+                                             flags=re.MULTILINE)}
+        cells.append(cell)
+    return {**release, "cells": cells}
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["solution"] and len(argv) == 4:
+        release, source = (json.loads(Path(p).read_text(encoding="utf-8")) for p in argv[1:3])
+        Path(argv[3]).write_text(json.dumps(solution_submission(release, source), indent=1),
+                                 encoding="utf-8")
+        return 0
     if argv[:1] == ["grades"] and len(argv) == 2:
         verdicts = grading_verdicts(Path(argv[1]))
         print("\n".join(grading_lines(verdicts)))
