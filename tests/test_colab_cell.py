@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import sys
 import types
@@ -11,19 +10,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import tool_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location("colab_cell", ROOT / "tools" / "colab_cell.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-colab_cell = _tool()
+colab_cell = tool_modules.load("tools/colab_cell.py", "colab_cell")
 launch = sys.modules["launch"]
 
 

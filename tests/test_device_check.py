@@ -4,26 +4,17 @@ and tools/device_report.py's verdicts and CPU/GPU ratios."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import tool_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _report():
-    spec = importlib.util.spec_from_file_location("device_report", ROOT / "tools" / "device_report.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-report = _report()
+report = tool_modules.load("tools/device_report.py", "device_report")
 
 
 def test_grading_verdicts_want_full_points_for_solutions_and_none_for_releases(tmp_path):

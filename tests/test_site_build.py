@@ -3,25 +3,17 @@ built site itself is checked in a browser by tests/site/, after `make site`)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
+import tool_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _build():
-    spec = importlib.util.spec_from_file_location("site_build", ROOT / "book" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _build()
+build = tool_modules.load("book/build.py", "site_build")
 launch = sys.modules["launch"]
 VIEW = build.WIDGET_VIEW
 
