@@ -110,3 +110,32 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# --- the website, Colab and the release (issue 21) ---
+.PHONY: site site-test test-colab dist
+
+# The site tools (the `site` extra) go into .venv on the first `make site`.
+SITE_STAMP := $(VENV)/.site-installed
+$(SITE_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
+	touch $(SITE_STAMP)
+
+# The course website in build/site/ (book/build.py): the executed lectures that the test suite
+# left in build/lectures/ are reused, any other lecture is executed once.
+site: $(SITE_STAMP)
+	$(BIN)/python book/build.py
+
+# Opens the built site in headless Chromium (tests/site/); CI runs it after `make site`.
+site-test: $(STAMP)
+	$(if $(filter 1,$(AEUTILS_SKIP_BROWSER)),,tools/install_browser.sh)
+	AEUTILS_SITE_REQUIRED=1 $(BIN)/python -m pytest -p no:cacheprovider tests/site -m site
+
+# The wheel and sdist on Colab's published versions, outside the repository
+# (tools/colab_stack_check.sh; build/colab/).
+test-colab: $(STAMP)
+	tools/colab_stack_check.sh
+
+# A release's wheel and sdist in build/dist/ (docs/releasing.md).
+dist: $(STAMP)
+	rm -rf build/dist
+	$(BIN)/python -m build --outdir build/dist .
