@@ -81,11 +81,13 @@ def own_lines(nb: dict, hidden_cells: dict[str, object]) -> set[str]:
 
 
 def found_secret(text: str, secret: list[str]) -> list[str]:
-    """The ``secret`` lines that ``text`` (terminal colours removed) contains as code: not as
-    part of a longer name (a hidden ``model.eval()`` is not in a student's ``mlp_model.eval()``)."""
+    """The ``secret`` lines that ``text`` contains, but not as part of a longer name (a hidden
+    ``model.eval()`` is not in a student's ``mlp_model.eval()``). Terminal colours are removed
+    and escaped line breaks count as line breaks (a printed ``repr`` of captured source)."""
     flat = ANSI.sub("", text)
-    return [h for h in secret if h in flat
-            and re.search(r"(?<![\w.])" + re.escape(h) + r"(?!\w)", flat)]
+    texts = (flat, flat.replace("\\n", "\n").replace("\\t", "\t"))
+    return [h for h in secret if any(
+        h in t and re.search(r"(?<!\w)" + re.escape(h) + r"(?!\w)", t) for t in texts)]
 
 
 def contains_secret(text: str, secret: list[str]) -> bool:

@@ -139,5 +139,7 @@ def test_results_json_from_parts():
 def test_secret_lines_are_found_as_code_not_inside_longer_names():
     secret = ["model.eval()", "assert torch.allclose(_h, _ref)"]
     assert found_secret("    model.eval()\n", secret) == ["model.eval()"]
-    assert found_secret("mlp_model.eval()\nself.model.eval()", secret) == []
+    assert found_secret("mlp_model.eval()\nmodel.eval_all()", secret) == []
+    assert found_secret("grading.model.eval()", secret) == ["model.eval()"]  # a qualified call
+    assert found_secret(r"'x = 1\nmodel.eval()'", secret) == ["model.eval()"]  # a printed repr
     assert found_secret("\x1b[0;31massert torch.allclose(_h, _ref)\x1b[0m", secret) == [secret[1]]
