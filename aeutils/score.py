@@ -195,50 +195,20 @@ def annealed_langevin(scores: Sequence[Score], sigmas: Sequence[float], start: t
     return x.float()
 
 
-def field_figure(fields: dict[str, Callable[[torch.Tensor], torch.Tensor]], density: GaussianMixture,
-                 extent: float, n: int = 17, title: str | None = None) -> Figure:
-    """Arrows of each vector field ``{name: points (m, 2) -> vectors (m, 2)}`` on an ``n x n``
-    grid over ``[-extent, extent]^2``, drawn over ``density``'s log density (shaded)."""
+def _panels(names: list[str], density: GaussianMixture, extent: float, width: float,
+            title: str | None) -> tuple[Figure, list]:
+    """A row of square panels over ``[-extent, extent]^2``, each shaded with ``density``'s log
+    density (clipped 8 nats below its peak) and titled with its name."""
     if density.dim != 2:
-        raise ValueError("field_figure draws 2-D fields")
-    fig = Figure(figsize=(3.6 * len(fields), 3.6), layout="constrained")
-    axes = fig.subplots(1, len(fields), squeeze=False)[0]
+        raise ValueError(f"these figures draw 2-D densities, got {density.dim}-D")
+    fig = Figure(figsize=(width * len(names), width), layout="constrained")
+    axes = list(fig.subplots(1, len(names), squeeze=False)[0])
     fine = torch.linspace(-extent, extent, 121)
     fx, fy = torch.meshgrid(fine, fine, indexing="xy")
     shade = density.log_density(torch.stack([fx.flatten(), fy.flatten()], 1)).reshape(fx.shape)
-    coarse = torch.linspace(-extent, extent, n)
-    gx, gy = torch.meshgrid(coarse, coarse, indexing="xy")
-    grid = torch.stack([gx.flatten(), gy.flatten()], 1)
-    for ax, (name, field) in zip(axes, fields.items()):
-        ax.imshow(np.maximum(shade.numpy(), float(shade.max()) - 8), origin="lower", cmap="Greys",
-                  extent=(-extent, extent, -extent, extent))
-        v = torch.as_tensor(field(grid)).detach().cpu().double().numpy()
-        ax.quiver(grid[:, 0].numpy(), grid[:, 1].numpy(), v[:, 0], v[:, 1], color="tab:red",
-                  angles="xy")
-        ax.set_title(name, fontsize=10)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
-
-
-def samples_figure(sets: dict[str, torch.Tensor], density: GaussianMixture, extent: float,
-                   title: str | None = None) -> Figure:
-    """Each point set ``{name: (n, 2)}`` as dots, side by side, over ``density``'s log density."""
-    if density.dim != 2:
-        raise ValueError("samples_figure draws 2-D points")
-    fig = Figure(figsize=(3.2 * len(sets), 3.3), layout="constrained")
-    axes = fig.subplots(1, len(sets), squeeze=False)[0]
-    fine = torch.linspace(-extent, extent, 121)
-    fx, fy = torch.meshgrid(fine, fine, indexing="xy")
-    shade = density.log_density(torch.stack([fx.flatten(), fy.flatten()], 1)).reshape(fx.shape)
-    for ax, (name, points) in zip(axes, sets.items()):
-        p = _points(points, 2).numpy()
-        ax.imshow(np.maximum(shade.numpy(), float(shade.max()) - 8), origin="lower", cmap="Greys",
-                  extent=(-extent, extent, -extent, extent))
-        ax.scatter(p[:, 0], p[:, 1], s=2, color="tab:blue", alpha=0.5)
+    shade = np.maximum(shade.numpy(), float(shade.max()) - 8)
+    for ax, name in zip(axes, names):
+        ax.imshow(shade, origin="lower", cmap="Greys", extent=(-extent, extent, -extent, extent))
         ax.set_xlim(-extent, extent)
         ax.set_ylim(-extent, extent)
         ax.set_title(name, fontsize=10)
@@ -247,4 +217,34 @@ def samples_figure(sets: dict[str, torch.Tensor], density: GaussianMixture, exte
         ax.set_yticks([])
     if title:
         fig.suptitle(title, fontsize=10)
+    return fig, axes
+
+
+def field_figure(fields: dict[str, Callable[[torch.Tensor], torch.Tensor]], density: GaussianMixture,
+                 extent: float, n: int = 17, title: str | None = None) -> Figure:
+    """Arrows of each vector field ``{name: points (m, 2) -> vectors (m, 2)}`` on an ``n x n``
+    grid over ``[-extent, extent]^2``, drawn over ``density``'s log density (shaded), at one
+    common scale (the same length means the same size in every panel)."""
+    fig, axes = _panels(list(fields), density, extent, 3.6, title)
+    coarse = torch.linspace(-extent, extent, n)
+    gx, gy = torch.meshgrid(coarse, coarse, indexing="xy")
+    grid = torch.stack([gx.flatten(), gy.flatten()], 1)
+    vectors = [torch.as_tensor(field(grid)).detach().cpu().double().numpy()
+               for field in fields.values()]
+    # one scale for every panel, so that arrow lengths compare: most arrows span one grid step
+    longest = max(float(np.quantile(np.linalg.norm(v, axis=1), 0.9)) for v in vectors)
+    step = 2 * extent / (n - 1)
+    for ax, v in zip(axes, vectors):
+        ax.quiver(grid[:, 0].numpy(), grid[:, 1].numpy(), v[:, 0], v[:, 1], color="tab:red",
+                  angles="xy", scale_units="xy", scale=max(longest, 1e-12) / step, width=0.006)
+    return fig
+
+
+def samples_figure(sets: dict[str, torch.Tensor], density: GaussianMixture, extent: float,
+                   title: str | None = None) -> Figure:
+    """Each point set ``{name: (n, 2)}`` as dots, side by side, over ``density``'s log density."""
+    fig, axes = _panels(list(sets), density, extent, 3.2, title)
+    for ax, points in zip(axes, sets.values()):
+        p = _points(points, 2).numpy()
+        ax.scatter(p[:, 0], p[:, 1], s=2, color="tab:blue", alpha=0.5)
     return fig
