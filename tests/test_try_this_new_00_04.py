@@ -49,11 +49,6 @@ def _mixture() -> score.GaussianMixture:
                                  torch.full((6,), 0.25), torch.tensor(WEIGHTS))
 
 
-@pytest.fixture(scope="module")
-def points() -> torch.Tensor:
-    return _mixture().sample(20000, gen(0))
-
-
 def _denoiser(points: torch.Tensor, sigma: float) -> torch.nn.Module:
     """Lecture 04's ``denoiser_2d(sigma)``, at this run's seed, on the CPU."""
     aeutils.seed_everything(SEED)
@@ -68,15 +63,27 @@ def _denoiser(points: torch.Tensor, sigma: float) -> torch.nn.Module:
     return model
 
 
-def test_04_score_sigma(points):
+@pytest.fixture(scope="module")
+def denoisers() -> dict:
+    """``denoisers[sigma]``: lecture 04's denoiser at that noise level, trained once per module."""
+    points = _mixture().sample(20000, gen(0))
+
+    class TrainedOnce(dict):
+        def __missing__(self, sigma: float) -> torch.nn.Module:
+            self[sigma] = _denoiser(points, sigma)
+            return self[sigma]
+
+    return TrainedOnce()
+
+
+def test_04_score_sigma(denoisers):
     mixture = _mixture()
     clean = mixture.sample(5000, gen(1))
     eps = torch.randn(clean.shape, generator=gen(2))
     own, vs_clean, target = {}, {}, {}
     for sigma in (0.05, 0.3, 1.0):
         noisy = clean + sigma * eps
-        learned = score.residual_score(train.reconstruct(_denoiser(points, sigma), noisy), noisy,
-                                       sigma)
+        learned = score.residual_score(train.reconstruct(denoisers[sigma], noisy), noisy, sigma)
         truth = mixture.noisy(sigma).score(noisy)
         own[sigma] = score.score_error(learned, truth).relative
         vs_clean[sigma] = score.score_error(learned, mixture.score(noisy)).relative
@@ -88,9 +95,8 @@ def test_04_score_sigma(points):
                                       vs_clean[1.0], target[0.05], target[0.3]])
 
 
-def test_04_two_levels(points):
+def test_04_two_levels(denoisers):
     mixture = _mixture()
-    denoisers = {s: _denoiser(points, s) for s in LEVELS}
 
     def learned_score(sigma):
         return lambda p: score.residual_score(train.reconstruct(denoisers[sigma], p), p, sigma)
