@@ -55,7 +55,9 @@ def _torch_types() -> tuple[type, ...]:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency of the course
         return ()
-    return (torch.Tensor, torch.nn.Parameter)
+    from .grading_device import SimulatedGPUTensor
+
+    return (torch.Tensor, torch.nn.Parameter, SimulatedGPUTensor)
 
 
 def _describe(x: Any) -> str:
@@ -91,6 +93,12 @@ def as_array(x: Any, name: str = "value") -> np.ndarray:
     if t in _torch_types():
         import torch
 
+        from .grading_device import SimulatedGPUTensor
+
+        if t is SimulatedGPUTensor:  # a (simulated) GPU tensor: its values are on the CPU
+            if type(x.elem) is not torch.Tensor:
+                raise _refuse(x.elem, name, "a torch.Tensor")
+            x = x.elem
         data = torch.Tensor.detach(x)
         return np.array(data.to("cpu").numpy(), copy=True)
     if t in (list, tuple):
