@@ -65,6 +65,13 @@ _INTERNAL = tuple(_TORCH_DIR + d + os.sep for d in ("optim", "amp", "cuda"))
 #: operations that accept CPU tensors beside GPU ones, as CUDA does
 _MIXED_OK = frozenset({aten.index.Tensor, aten.index_put.default, aten.index_put_.default,
                        aten._index_put_impl_.default, aten._to_copy.default, aten.copy_.default})
+_INDEXING = frozenset({aten.index.Tensor, aten.index_put.default, aten.index_put_.default,
+                       aten._index_put_impl_.default})
+#: operations that only look at a tensor's metadata or make a view (not a read of its values)
+_NO_READ = frozenset({aten.detach.default, aten.alias.default, aten.view.default,
+                      aten._unsafe_view.default, aten.t.default, aten.expand.default,
+                      aten.slice.Tensor, aten.select.int, aten.unsqueeze.default,
+                      aten.squeeze.dim, aten.permute.default, aten.transpose.int})
 #: operations that return a Python value read from the device (a host synchronisation)
 _READS = frozenset({aten._local_scalar_dense.default, aten.equal.default,
                     aten.is_nonzero.default})
@@ -77,9 +84,11 @@ class Transfer:
     """One copy between the host and the GPU, and the code that asked for it.
 
     ``kind`` is ``"sync"`` (a value read on the host: ``.item()``, ``float(t)``, ``.cpu()``,
-    ``.tolist()``, ``print(t)``, ``if t:``) or ``"upload"`` (host -> GPU). ``internal`` is True for
-    torch's own bookkeeping (an optimizer's step counter, GradScaler's overflow check) and for the
-    course library's, which are not the student's doing.
+    ``.tolist()``, ``print(t)``, ``if t:``), ``"upload"`` (host -> GPU) or ``"host read"`` (an
+    operation on the host that reads a tensor the record watches, see :meth:`GpuRecord.watch`).
+    ``internal`` is True for torch's own bookkeeping (an optimizer's step counter, GradScaler's
+    overflow check) and for the course library's, which are not the student's doing. ``watched``:
+    it read a watched tensor (an upload of it counts too).
     """
 
     kind: str
@@ -88,6 +97,7 @@ class Transfer:
     file: str  # "your notebook" for a notebook cell, else the file's name
     line: int
     internal: bool
+    watched: bool = False
 
     @property
     def where(self) -> str:
@@ -101,6 +111,16 @@ class GpuRecord:
     device: torch.device
     simulated: bool
     transfers: list[Transfer] = field(default_factory=list)
+    watched: set[int] = field(default_factory=set)  # storage addresses of watched host tensors
+
+    def watch(self, *tensors: torch.Tensor) -> None:
+        """Record every later read of these host tensors: an upload or any operation on the host
+        (``x[idx]`` on the CPU, then ``.to(device)``, reads ``x`` once per batch)."""
+        self.watched.update(t.untyped_storage().data_ptr() for t in tensors)
+
+    @property
+    def reads_of_watched(self) -> list[Transfer]:
+        return [t for t in self.transfers if t.watched]
 
     @property
     def syncs(self) -> list[Transfer]:
@@ -118,14 +138,25 @@ class GpuRecord:
 
     def places(self, kind: str = "sync", limit: int = 4) -> str:
         """The first places that made a transfer of ``kind``, for a message."""
+        chosen = {"sync": self.syncs, "upload": self.uploads, "read": self.reads_of_watched}[kind]
         places: list[str] = []
-        for t in (self.syncs if kind == "sync" else self.uploads):
+        for t in chosen:
             if t.where not in places:
                 places.append(t.where)
         return "; ".join(places[:limit]) or "nowhere"
 
 
 _ACTIVE: list[GpuRecord] = []
+_QUIET = [0]  # > 0 while the simulation makes its own copies (not reads by the student's code)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    _QUIET[0] += 1
+    try:
+        yield
+    finally:
+        _QUIET[0] -= 1
 
 
 def _caller() -> tuple[str, int, bool]:
@@ -146,12 +177,29 @@ def _caller() -> tuple[str, int, bool]:
     return "torch", 0, True
 
 
-def _record(kind: str, what: str, nbytes: int) -> None:
+def _record(kind: str, what: str, nbytes: int, source: torch.Tensor | None = None) -> None:
     if not _ACTIVE:
         return
     file, line, internal = _caller()
+    address = _address(source)
     for rec in _ACTIVE:
-        rec.transfers.append(Transfer(kind, what, int(nbytes), file, line, internal))
+        rec.transfers.append(Transfer(kind, what, int(nbytes), file, line, internal,
+                                      watched=address in rec.watched))
+
+
+def _address(t: Any) -> int | None:
+    if type(t) not in (torch.Tensor, torch.nn.Parameter) or t.device.type == "meta":
+        return None
+    return t.untyped_storage().data_ptr()
+
+
+def _note_host_reads(func: Any, flat: list[Any]) -> None:
+    """A host operation that reads a watched tensor (only while some record watches one)."""
+    for a in flat:
+        address = _address(a)
+        if address is not None and any(address in rec.watched for rec in _ACTIVE):
+            _record("host read", getattr(func, "__name__", str(func)), _nbytes(a), a)
+            return
 
 
 def _nbytes(t: torch.Tensor) -> int:
@@ -229,6 +277,8 @@ def _wrong_generator(g: torch.Generator) -> RuntimeError:
 def _dispatch(func: Any, args: tuple, kwargs: dict) -> Any:
     """Run one aten operation with CUDA's device rules; values are computed on the CPU."""
     flat, _ = tree_flatten((args, kwargs))
+    if _ACTIVE and not _QUIET[0] and func not in _NO_READ and any(rec.watched for rec in _ACTIVE):
+        _note_host_reads(func, flat)
     on_gpu = _is_gpu(kwargs.get("device")) or any(isinstance(a, SimulatedGPUTensor) for a in flat)
     if not on_gpu:
         return func(*args, **kwargs)
@@ -238,6 +288,8 @@ def _dispatch(func: Any, args: tuple, kwargs: dict) -> Any:
         if (func not in _MIXED_OK and type(a) in (torch.Tensor, torch.nn.Parameter)
                 and a.dim() > 0 and a.device.type != "meta"):
             raise _mixing(func, str(a.device))
+    if func in _INDEXING and type(args[0]) in (torch.Tensor, torch.nn.Parameter) and args[0].dim() > 0:
+        raise _mixing(func, "cpu")  # GPU indices into a CPU tensor
     if func is aten.copy_.default:
         dst, src = args[0], args[1]
         if isinstance(dst, SimulatedGPUTensor) and not isinstance(src, SimulatedGPUTensor) \
@@ -297,9 +349,10 @@ class _Upload(torch.autograd.Function):
     def forward(ctx: Any, t: torch.Tensor, dtype: torch.dtype | None) -> SimulatedGPUTensor:
         if ctx is not None:
             ctx.dtype = t.dtype
-        host = t.detach().to(dtype=dtype) if dtype is not None else t.detach()
-        _record("upload", "to", _nbytes(host))
-        return SimulatedGPUTensor(host.clone(), requires_grad=ctx is None and t.requires_grad)
+        _record("upload", "to", _nbytes(t), t)
+        with _quiet():
+            host = t.detach().to(dtype=dtype) if dtype is not None else t.detach()
+            return SimulatedGPUTensor(host.clone(), requires_grad=ctx is None and t.requires_grad)
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
@@ -537,6 +590,46 @@ def _hint(err: BaseException) -> str:
             "x.new_zeros(...), and never move a tensor to the CPU in the middle with .cpu()")
 
 
+@dataclass
+class GpuTrial:
+    """One call made by :func:`gpu_trial`: its result and what it transferred."""
+
+    result: Any
+    record: GpuRecord
+
+
+def _as_grading_error(name: str, err: BaseException, simulated: bool) -> GradingError | None:
+    """A GPU failure explained, or None when the error is not about devices."""
+    if not any(w in str(err).lower() for w in _GPU_ERRORS):
+        return None
+    first = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    return GradingError(
+        f"{name} fails on a GPU ({'simulated on this CPU' if simulated else 'real'}): "
+        f"{type(err).__name__}: {first}. The cause: {_hint(err)}.")
+
+
+def gpu_trial(fn: Callable[..., Any], *args: Any, watch: tuple[torch.Tensor, ...] = (),
+              **kwargs: Any) -> GpuTrial:
+    """Call ``fn(*args, **kwargs)`` inside an :func:`on_gpu` block (put the arguments that should
+    live on the GPU there first: ``model.to(gpu.device)``) and record what it transfers; the
+    host tensors in ``watch`` are watched (:meth:`GpuRecord.watch`). A device error raises
+    :class:`GradingError` with what to do; any other error propagates."""
+    if not _ACTIVE:
+        raise RuntimeError("gpu_trial runs inside `with on_gpu() as gpu:`")
+    with on_gpu() as record:
+        record.watch(*watch)
+        try:
+            result = fn(*args, **kwargs)
+        except GradingError:
+            raise
+        except Exception as err:
+            explained = _as_grading_error(_name(fn), err, record.simulated)
+            if explained is None:
+                raise
+            raise explained from None
+    return GpuTrial(result, record)
+
+
 def run_on_device(fn: Callable[..., Any], *args: Any, strict: bool = False, expect: str = "input",
                   **kwargs: Any) -> Any:
     """Call ``fn(*args, **kwargs)`` once on a GPU, then normally; return the normal call's result.
@@ -562,10 +655,9 @@ def run_on_device(fn: Callable[..., Any], *args: Any, strict: bool = False, expe
             raise
         except Exception as err:
             first = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-            if any(w in str(err).lower() for w in _GPU_ERRORS):
-                raise GradingError(
-                    f"{name} fails on a GPU ({'simulated on this CPU' if gpu.simulated else 'real'}):"
-                    f" {type(err).__name__}: {first}. The cause: {_hint(err)}.") from None
+            explained = _as_grading_error(name, err, gpu.simulated)
+            if explained is not None:
+                raise explained from None
             if strict:
                 raise GradingError(f"{name} could not run on a GPU: {type(err).__name__}: "
                                    f"{first}.") from None

@@ -358,6 +358,16 @@ def test_grading_checks_read_simulated_gpu_tensors_by_value():
         assert grading.as_number(t.sum()) == 6.0
 
 
+def test_psnr_compares_a_gpu_output_with_cpu_images():
+    from aeutils import metrics
+
+    x = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    x_hat = (x + 0.05).clamp(0, 1)
+    with on_gpu() as gpu:
+        on_the_gpu = metrics.psnr(x_hat.to(gpu.device), x)
+    assert on_the_gpu == pytest.approx(metrics.psnr(x_hat, x), abs=1e-5)
+
+
 def test_without_blocks_the_reference_everywhere_and_restores_it():
     original = aeutils.noise.gaussian
     main = sys.modules["__main__"]
