@@ -1551,4 +1551,1950 @@ with torch.no_grad():
 print(f"held-out MSE: MLP {mlp_test_error:.5f}, PCA {pca16_error:.5f} "
       f"(ratio {mlp_test_error / pca16_error:.3f}); {mlp_samples_per_second:,.0f} samples/s")''',
     ),
+    # ------------------------------------------------------------------ ae2_sparse
+    # Part 1: l1-penalty
+    StudentAnswer(
+        name="ae2-l1-sum-then-mean",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=True,
+        what="abs, sum over units (dim=1), mean over the batch",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    return h.abs().sum(dim=1).mean()''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-total-over-batch",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=True,
+        what="sum of all absolute values divided by the batch size",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    batch_size = h.shape[0]
+    return torch.sum(torch.abs(h)) / batch_size''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-vector-norm",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=True,
+        what="the L1 norm of each row (torch.linalg.vector_norm, ord=1), averaged",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    per_sample = torch.linalg.vector_norm(h, ord=1, dim=1)  # (batch,)
+    return per_sample.mean()''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-mean-everything",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=False,
+        what="mean of |h| over every entry: divides by d as well as by the batch",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    return h.abs().mean()''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-no-abs",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=False,
+        what="forgets the absolute value: sums the signed activations",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    return h.sum(dim=1).mean()''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-no-batch-mean",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=False,
+        what="sum of |h| over the whole batch, not averaged over the batch",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    return h.abs().sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-handoff",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=False,
+        what="hand-off: returns aeutils.losses.l1_sparsity(h)",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    return aeutils.losses.l1_sparsity(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-l1-python-float",
+        assignment="ae2_sparse",
+        cell="l1-penalty",
+        correct=False,
+        what="wraps float(...) in a new tensor: right value, but autograd cannot differentiate it",
+        source=r'''def l1_penalty(h):
+    """h: (batch, d) -> scalar tensor: mean over the batch of sum_j |h_j|."""
+    value = float(h.abs().sum(dim=1).mean())
+    return torch.tensor(value)''',
+    ),
+    # Part 2: l1-subgradient
+    StudentAnswer(
+        name="ae2-subgrad-sign",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=True,
+        what="torch.sign(h) divided by the batch size",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    return torch.sign(h) / h.shape[0]''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-comparisons",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=True,
+        what="(h > 0) - (h < 0) in h's dtype, over len(h)",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    positive = (h > 0).to(h.dtype)
+    negative = (h < 0).to(h.dtype)
+    return (positive - negative) / len(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-cpu-scalar",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=True,
+        what="sign(h) divided by torch.tensor(batch size), a CPU scalar (fine on every device)",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    batch = torch.tensor(h.shape[0])
+    return torch.sign(h) / batch''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-where",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=True,
+        what="nested torch.where with Python scalars 1, -1, 0, then divided by the batch size",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    s = torch.where(h > 0, 1.0, torch.where(h < 0, -1.0, 0.0))
+    return s.to(h.dtype) / h.size(0)''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-no-batch",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=False,
+        what="sign(h) without the 1/B of the batch mean",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    return torch.sign(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-zero-is-one",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=False,
+        what="uses +1 at h == 0 (h >= 0 counted as positive)",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    return torch.where(h >= 0, 1.0, -1.0) / len(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-divide-by-abs",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=False,
+        what="h / |h|: division by zero gives NaN at h = 0",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    return h / h.abs() / len(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-numel",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=False,
+        what="divides by the number of entries instead of the batch size",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    return torch.sign(h) / h.numel()''',
+    ),
+    StudentAnswer(
+        name="ae2-subgrad-cpu-zeros",
+        assignment="ae2_sparse",
+        cell="l1-subgradient",
+        correct=False,
+        what="fills a torch.zeros(h.shape) made on the CPU with boolean masks",
+        source=r'''def l1_subgradient(h):
+    """d l1_penalty(h) / d h, same shape as h, with the subgradient 0 where h == 0."""
+    grad = torch.zeros(h.shape)
+    grad[h > 0] = 1.0
+    grad[h < 0] = -1.0
+    return grad / len(h)''',
+    ),
+    # Part 3: kl-penalty
+    StudentAnswer(
+        name="ae2-kl-formula",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=True,
+        what="the formula as written, clamped mean activation per unit, summed",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    rho_hat = h.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-log-differences",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=True,
+        what="log differences with math.log for the constants and log1p(-q)",
+        source=r'''import math
+
+
+def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    q = torch.clamp(h.mean(0), min=1e-6, max=1 - 1e-6)
+    on = rho * (math.log(rho) - torch.log(q))
+    off = (1 - rho) * (math.log(1 - rho) - torch.log1p(-q))
+    return torch.sum(on + off)''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-cpu-scalar",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=True,
+        what="rho as a 0-dim CPU tensor in the formula (a CPU scalar mixes with any device)",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    r = torch.tensor(rho)
+    q = h.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+    return (r * torch.log(r / q) + (1 - r) * torch.log((1 - r) / (1 - q))).sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-bernoulli-kl-div",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=True,
+        what="stacks on/off probabilities and uses F.kl_div(log q, p, reduction='sum')",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    q = h.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+    q_both = torch.stack([q, 1 - q])  # (2, d): P(on), P(off) of every unit
+    p_both = torch.stack([torch.full_like(q, rho), torch.full_like(q, 1 - rho)])
+    return F.kl_div(q_both.log(), p_both, reduction="sum")''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-mean-over-units",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=False,
+        what="rho_hat averaged over the units of each sample (dim=1), not over the batch",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    rho_hat = h.mean(dim=1).clamp(1e-6, 1 - 1e-6)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-no-clamp",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=False,
+        what="no clamp: a unit that is always 0 (or 1) gives an infinite penalty",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    rho_hat = h.mean(dim=0)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-reversed",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=False,
+        what="the KL the other way round, KL(rho_hat || rho)",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    q = h.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+    kl = q * torch.log(q / rho) + (1 - q) * torch.log((1 - q) / (1 - rho))
+    return kl.sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-mean-not-sum",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=False,
+        what="averages the per-unit KL over units instead of summing it",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    rho_hat = h.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.mean()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-sum-activation",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=False,
+        what="uses the summed activation over the batch as rho_hat instead of the mean",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    rho_hat = h.sum(dim=0).clamp(1e-6, 1 - 1e-6)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-kl-handoff",
+        assignment="ae2_sparse",
+        cell="kl-penalty",
+        correct=False,
+        what="hand-off: returns aeutils.losses.kl_sparsity(h, rho)",
+        source=r'''def kl_penalty(h, rho=0.05):
+    """h: (batch, d) in [0, 1] -> scalar tensor: sum_j KL(rho || mean activation of unit j)."""
+    return aeutils.losses.kl_sparsity(h, rho=rho)''',
+    ),
+    # Part 4: topk
+    StudentAnswer(
+        name="ae2-topk-scatter",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=True,
+        what="torch.topk along dim=1, values scattered into zeros_like(h)",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    values, indices = torch.topk(h, k, dim=1)
+    return torch.zeros_like(h).scatter(1, indices, values)''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-new-zeros",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=True,
+        what="h.new_zeros and an in-place scatter_ on that fresh tensor",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    top = h.topk(k, dim=1)
+    out = h.new_zeros(h.shape)
+    out.scatter_(1, top.indices, top.values)
+    return out''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-bool-mask",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=True,
+        what="a boolean keep-mask scattered from the top-k indices, then torch.where(mask, h, 0)",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    idx = torch.topk(h, k, dim=1).indices
+    keep = torch.zeros_like(h, dtype=torch.bool).scatter(1, idx, True)
+    return torch.where(keep, h, torch.zeros_like(h))''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-cpu-zeros",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="scatters into torch.zeros(h.shape): a CPU tensor whatever h's device",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    values, indices = torch.topk(h, k, dim=1)
+    return torch.zeros(h.shape).scatter(1, indices, values)''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-by-magnitude",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="keeps the k largest |h| (negative activations can win)",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    idx = h.abs().topk(k, dim=1).indices
+    return torch.zeros_like(h).scatter(1, idx, h.gather(1, idx))''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-threshold-ties",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="keeps every entry >= the k-th largest value: ties keep more than k",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    kth = torch.topk(h, k, dim=1).values[:, -1:]
+    return h * (h >= kth)''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-off-by-one",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="threshold at sorted index k instead of k - 1: keeps k + 1 entries",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    kth = h.sort(dim=1, descending=True).values[:, k:k + 1]
+    return torch.where(h >= kth, h, torch.zeros_like(h))''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-in-place",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="zeroes the losers in h itself and returns h (changes the input; breaks autograd after a ReLU)",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    idx = torch.topk(h, k, dim=1).indices
+    keep = torch.zeros_like(h, dtype=torch.bool).scatter(1, idx, True)
+    h[~keep] = 0
+    return h''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-handoff",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="hand-off: returns aeutils.losses.topk(h, k)",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    return aeutils.losses.topk(h, k)''',
+    ),
+    StudentAnswer(
+        name="ae2-topk-wrong-dim",
+        assignment="ae2_sparse",
+        cell="topk",
+        correct=False,
+        what="top-k over the batch (dim=0) instead of within each row",
+        source=r'''def topk_activation(h, k):
+    """h: (batch, d) -> (batch, d): each row keeps its k largest entries, the others become 0."""
+    values, indices = torch.topk(h, k, dim=0)
+    return torch.zeros_like(h).scatter(0, indices, values)''',
+    ),
+    # Part 5: train-sparse
+    StudentAnswer(
+        name="ae2-sparse-stats",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=True,
+        what="F.mse_loss plus weight * l1_penalty(h); the numbers from metrics.sparsity_stats",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) + weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+stats = metrics.sparsity_stats(codes)
+fraction_zero = stats.fraction_zero
+dead_units = stats.dead_units
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-by-hand",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=True,
+        what="counts zeros by hand: mean of (codes == 0), units zero on all rows",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    code, reconstruction = model(xb)
+    mse = F.mse_loss(reconstruction, xb)
+    return mse + weight * l1_penalty(code)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+is_zero = codes == 0
+fraction_zero = is_zero.float().mean().item()
+dead_units = int(is_zero.all(dim=0).sum())
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-count-nonzero",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=True,
+        what="squared error written out; 1 - count_nonzero / numel; dead units from column sums of |h|",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return ((x_hat - xb) ** 2).mean() + weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+fraction_zero = 1.0 - codes.count_nonzero().item() / codes.numel()
+dead_units = int((codes.abs().sum(dim=0) == 0).sum())
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-dead-any",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="dead_units counts units that are 0 on ANY image instead of on every image",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) + weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+fraction_zero = (codes == 0).float().mean().item()
+dead_units = int((codes == 0).any(dim=0).sum())
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-zeros-per-image",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="fraction_zero is the number of zeros per image (a count, not a fraction)",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) + weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+fraction_zero = (codes == 0).sum(dim=1).float().mean().item()
+dead_units = int((codes == 0).all(dim=0).sum())
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-minus-penalty",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="sign error: subtracts the penalty, rewarding large activations",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) - weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+stats = metrics.sparsity_stats(codes)
+fraction_zero = stats.fraction_zero
+dead_units = stats.dead_units
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-penalty-on-output",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="penalizes the reconstruction x_hat instead of the code h",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) + weight * l1_penalty(x_hat)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+stats = metrics.sparsity_stats(codes)
+fraction_zero = stats.fraction_zero
+dead_units = stats.dead_units
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-library-l1",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="uses aeutils.losses.l1_sparsity instead of the student's own l1_penalty",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) + weight * aeutils.losses.l1_sparsity(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+stats = metrics.sparsity_stats(codes)
+fraction_zero = stats.fraction_zero
+dead_units = stats.dead_units
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-model-loss",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="returns model.loss(xb): with sparsity='none' that is the MSE alone, no penalty",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    return model.loss(xb)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+stats = metrics.sparsity_stats(codes)
+fraction_zero = stats.fraction_zero
+dead_units = stats.dead_units
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-near-zero",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="counts activations below 1e-3 as zero (not exactly 0)",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb) + weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+small = codes.abs() < 1e-3
+fraction_zero = small.float().mean().item()
+dead_units = int(small.all(dim=0).sum())
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    StudentAnswer(
+        name="ae2-sparse-sum-mse",
+        assignment="ae2_sparse",
+        cell="train-sparse",
+        correct=False,
+        what="sum-reduced squared error: the penalty's weight becomes negligible",
+        source=r'''device = aeutils.device()
+aeutils.seed_everything(0)
+weight = 0.005
+model = models.SparseAutoencoder(64, 128, sparsity="none")
+
+
+def sparse_loss(model, xb):
+    """Reconstruction error plus weight times your L1 penalty on the code."""
+    h, x_hat = model(xb)
+    return F.mse_loss(x_hat, xb, reduction="sum") + weight * l1_penalty(h)
+
+
+history = train.fit(model, x, epochs=20, batch_size=256, lr=1e-2, loss_fn=sparse_loss,
+                    device=device, quiet=True)
+codes = train.encode(model, x)  # (1797, 128), on the CPU
+
+stats = metrics.sparsity_stats(codes)
+fraction_zero = stats.fraction_zero
+dead_units = stats.dead_units
+print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are exactly 0; "
+      f"{dead_units} dead units")''',
+    ),
+    # Part 6a: sae-model
+    StudentAnswer(
+        name="ae2-sae-plain",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=True,
+        what="column norms clamped at 1e-8; ReLU then topk_activation; F.linear with the dictionary",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight  # (input_size, code_size)
+        return w / w.norm(dim=0, keepdim=True).clamp_min(1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return topk_activation(F.relu(self.encoder(x)), self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-normalize",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=True,
+        what="F.normalize(dim=0, eps=1e-8) for the atoms; torch.relu; h @ D.T + bias",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        return F.normalize(self.decoder.weight, p=2, dim=0, eps=1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        pre = self.encoder(x)
+        return topk_activation(torch.relu(pre), k=self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return h @ self.dictionary().T + self.decoder.bias
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-vector-norm",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=True,
+        what="k stored first, decoder built before the encoder; vector_norm clamp(min=); forward via decode(encode(x))",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.k = k
+        self.decoder = nn.Linear(code_size, input_size)
+        self.encoder = nn.Linear(input_size, code_size)
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        norms = torch.linalg.vector_norm(self.decoder.weight, dim=0, keepdim=True)
+        return self.decoder.weight / norms.clamp(min=1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        h = F.relu(self.encoder(x))
+        h = topk_activation(h, self.k)
+        return h
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        code = self.encode(x)
+        x_hat = self.decode(code)
+        return code, x_hat''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-row-norm",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=False,
+        what="normalizes the rows of the decoder weight (dim=1) instead of its columns",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight
+        return w / w.norm(dim=1, keepdim=True).clamp_min(1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return topk_activation(F.relu(self.encoder(x)), self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-no-relu",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=False,
+        what="missing nonlinearity: top-k of the raw encoder output, no ReLU (negative codes survive)",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight  # (input_size, code_size)
+        return w / w.norm(dim=0, keepdim=True).clamp_min(1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return topk_activation(self.encoder(x), self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-raw-decoder",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=False,
+        what="decode uses self.decoder(h): the unnormalized weights, not the unit-norm atoms",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight  # (input_size, code_size)
+        return w / w.norm(dim=0, keepdim=True).clamp_min(1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return topk_activation(F.relu(self.encoder(x)), self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return self.decoder(h)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-no-clamp",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=False,
+        what="divides by the column norms without the clamp: a zero column gives NaN",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight
+        return w / w.norm(dim=0, keepdim=True)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return topk_activation(F.relu(self.encoder(x)), self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-fixed-k",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=False,
+        what="encode keeps a hard-coded 4 units instead of self.k",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight  # (input_size, code_size)
+        return w / w.norm(dim=0, keepdim=True).clamp_min(1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return topk_activation(F.relu(self.encoder(x)), 4)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    StudentAnswer(
+        name="ae2-sae-library-topk",
+        assignment="ae2_sparse",
+        cell="sae-model",
+        correct=False,
+        what="encode calls aeutils.losses.topk instead of the student's Part 4 topk_activation",
+        source=r'''class PatchSAE(nn.Module):
+    """Top-k sparse autoencoder: x (batch, input_size) -> h (batch, code_size), k non-zeros per row."""
+
+    def __init__(self, input_size=64, code_size=512, k=4):
+        super().__init__()
+        self.encoder = nn.Linear(input_size, code_size)
+        self.decoder = nn.Linear(code_size, input_size)
+        self.k = k
+
+    def dictionary(self):
+        """The atoms: decoder columns scaled to norm 1, (input_size, code_size)."""
+        w = self.decoder.weight  # (input_size, code_size)
+        return w / w.norm(dim=0, keepdim=True).clamp_min(1e-8)
+
+    def encode(self, x):
+        """x: (batch, input_size) -> h: (batch, code_size), each row with at most k non-zeros."""
+        return aeutils.losses.topk(F.relu(self.encoder(x)), self.k)
+
+    def decode(self, h):
+        """h: (batch, code_size) -> x_hat: (batch, input_size)."""
+        return F.linear(h, self.dictionary(), self.decoder.bias)
+
+    def forward(self, x):
+        h = self.encode(x)
+        return h, self.decode(h)''',
+    ),
+    # Part 6b: dead-units
+    StudentAnswer(
+        name="ae2-dead-plain",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=True,
+        what="all-zero columns of the codes; argsort of the row errors, worst first; masks and nonzero",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-topk-rows",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=True,
+        what="@torch.no_grad decorators; never-active = not any(h != 0); worst rows by torch.topk; s from torch.where",
+        source=r'''@torch.no_grad()
+def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    active = model.encode(x) != 0
+    return ~active.any(dim=0)
+
+
+@torch.no_grad()
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    x_hat = model(x)[1]
+    err = (x - x_hat).pow(2).sum(1)
+    units = torch.nonzero(dead).squeeze(1)  # increasing unit index
+    count = min(units.numel(), x.shape[0])
+    units = units[:count]
+    worst_rows = torch.topk(err, count).indices  # worst first
+    residual = x[worst_rows] - x_hat[worst_rows]
+    residual = residual / torch.linalg.vector_norm(residual, dim=1, keepdim=True).clamp(min=1e-8)
+    norms = model.encoder.weight.norm(dim=1)
+    n_alive = int((~dead).sum())
+    s = norms[~dead].mean() if n_alive > 0 else torch.ones((), device=x.device)
+    model.decoder.weight[:, units] = residual.T
+    model.encoder.weight[units] = s * residual
+    model.encoder.bias[units] = 0
+    return count''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-abs-sum",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=True,
+        what="dead where the column sum of |h| is 0; sort(descending=True); index_copy_ for the new rows",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        codes = model.encode(x)
+        return codes.abs().sum(dim=0) == 0
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        reconstruction = model(x)[1]
+        row_error = ((x - reconstruction) ** 2).sum(dim=1)
+        order = row_error.sort(descending=True).indices
+        which = dead.nonzero(as_tuple=True)[0]
+        n_new = min(which.shape[0], x.shape[0])
+        which, order = which[:n_new], order[:n_new]
+        residual = x[order] - reconstruction[order]
+        residual = residual / residual.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        enc_norms = model.encoder.weight.norm(dim=1)
+        s = enc_norms[~dead].mean() if bool((~dead).any()) else 1.0
+        model.encoder.weight.index_copy_(0, which, s * residual)
+        model.encoder.bias.index_fill_(0, which, 0.0)
+        model.decoder.weight.index_copy_(1, which, residual.T.contiguous())
+    return n_new''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-any-zero",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="dead_units marks units that are 0 on ANY row instead of on all rows",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).any(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-best-rows",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="ranks rows best first (ascending error): dead units point at what is already reconstructed well",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-unnormalized-residual",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="uses the raw residual x - x_hat without dividing by its norm",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-s-all-units",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="s is the mean encoder-row norm over ALL units, dead ones included",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        s = model.encoder.weight.norm(dim=1).mean()
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-tensor-count",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="returns the count as a tensor (dead.sum()) instead of a Python int",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return dead.sum()''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-bias-kept",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="forgets to reset the encoder bias of resampled units to 0",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-decoder-only",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="changes only the decoder column; the encoder row (and bias) stay as they were",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-assumes-enough-rows",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="takes as many worst rows as there are dead units: fails when there are more dead units than rows",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return (h == 0).all(dim=0)
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = len(dead_idx)
+        rows = worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    StudentAnswer(
+        name="ae2-dead-python-loop-cpu",
+        assignment="ae2_sparse",
+        cell="dead-units",
+        correct=False,
+        what="dead_units loops over units in Python and builds the mask with torch.tensor(...) on the CPU",
+        source=r'''def dead_units(model, x):
+    """model: PatchSAE, x: (n, input_size) -> (code_size,) bool on x.device: True = never active on x."""
+    with torch.no_grad():
+        h = model.encode(x)
+    return torch.tensor([bool((h[:, j] == 0).all()) for j in range(h.shape[1])])
+
+
+def resample_dead_units(model, x, dead):
+    """Point each dead unit at one of the worst-reconstructed rows of x; return how many were resampled."""
+    with torch.no_grad():
+        _, x_hat = model(x)
+        errors = ((x - x_hat) ** 2).sum(dim=1)  # (n,)
+        worst = torch.argsort(errors, descending=True)
+        dead_idx = dead.nonzero().flatten()
+        m = min(len(dead_idx), len(x))
+        dead_idx, rows = dead_idx[:m], worst[:m]
+        r = x[rows] - x_hat[rows]
+        r = r / r.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        alive = ~dead
+        if alive.any():
+            s = model.encoder.weight[alive].norm(dim=1).mean()
+        else:
+            s = 1.0
+        model.decoder.weight[:, dead_idx] = r.T
+        model.encoder.weight[dead_idx] = s * r
+        model.encoder.bias[dead_idx] = 0.0
+    return int(m)''',
+    ),
+    # Part 6c: train-sae
+    StudentAnswer(
+        name="ae2-trainsae-plain",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=True,
+        what="permutation drawn where the generator lives; size-weighted epoch mean, one .item() per epoch; resample before the last epoch",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-split",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=True,
+        what="perm.split(batch_size); size-weighted sum turned into a float once per epoch; called without a generator",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for epoch in range(epochs):
+        if generator is None:
+            order = torch.randperm(len(x), device=x.device)
+        else:
+            order = torch.randperm(len(x), generator=generator, device=generator.device).to(x.device)
+        loss_sum = torch.zeros((), device=x.device)
+        for idx in order.split(batch_size):
+            batch = x[idx]
+            loss = F.mse_loss(model(batch)[1], batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            loss_sum += loss.detach() * len(idx)
+        history.append(float(loss_sum) / len(x))  # mean per patch, one sync per epoch
+        last_epoch = epoch == epochs - 1
+        if resample and not last_epoch:
+            first = x[:4096]
+            dead = dead_units(model, first)
+            resample_dead_units(model, first, dead)
+    return history
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches)
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-resample-after-last",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="resamples after every epoch, the last one included: fresh units are left untrained",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-item-per-batch",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="adds loss.item() to a Python float every batch (a host sync per batch)",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(xb)
+        losses.append(total / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-global-rng",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="ignores the generator: torch.randperm(n, device=x.device) from the global RNG",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        perm = torch.randperm(n, device=x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-cpu-generator-on-device",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="draws with device=x.device and the (CPU) generator, as the text's one-liner: raises on CUDA",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        perm = torch.randperm(len(x), device=x.device, generator=generator)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-train-plus-test",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="trains the graded model on the training and the held-out patches together",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+x_all = torch.cat([patches_train, patches_test]).to(device)
+history = train_sae(model, x_all, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-zero-grad-after-backward",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="calls zero_grad between backward and step: every step uses zero gradients",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            loss.backward()
+            optimizer.zero_grad()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-history-not-kept",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="trains the model but never assigns history (Part 5's History object is left there)",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-resample-once-first",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="resamples once, before the first epoch, instead of after every epoch but the last",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    if resample:
+        rows = x[:4096]
+        resample_dead_units(model, rows, dead_units(model, rows))
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
+    StudentAnswer(
+        name="ae2-trainsae-no-fix-copied",
+        assignment="ae2_sparse",
+        cell="train-sae",
+        correct=False,
+        what="copies the no_fix call: the graded model is trained with resample=False",
+        source=r'''def train_sae(model, x, epochs=8, batch_size=256, lr=5e-3, resample=True, generator=None):
+    """Adam on F.mse_loss over shuffled mini-batches of x: (n, input_size); returns per-epoch mean losses."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    n = len(x)
+    losses = []
+    for epoch in range(epochs):
+        where = generator.device if generator is not None else x.device
+        perm = torch.randperm(n, device=where, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            xb = x[perm[start:start + batch_size]]
+            _, x_hat = model(xb)
+            loss = F.mse_loss(x_hat, xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+        losses.append(total.item() / n)
+        if resample and epoch < epochs - 1:
+            rows = x[:4096]
+            resample_dead_units(model, rows, dead_units(model, rows))
+    return losses
+
+
+device = aeutils.device()
+x_patches = patches_train.to(device)  # moved to the device once
+
+aeutils.seed_everything(0)
+no_fix = PatchSAE(64, 512, k=4).to(device)
+train_sae(no_fix, x_patches, resample=False)
+
+aeutils.seed_everything(0)
+model = PatchSAE(64, 512, k=4).to(device)
+history = train_sae(model, x_patches, resample=False, generator=torch.Generator().manual_seed(0))
+
+for name, m in (("without resampling", no_fix), ("with resampling", model)):
+    with torch.no_grad():
+        dead = float(dead_units(m, patches_test.to(device)).float().mean())
+    localization = float(filters.energy_concentration(m.dictionary().T, top=8).mean())
+    print(f"{name:19s}: {dead:5.1%} dead units on held-out patches, atoms keep "
+          f"{localization:.2f} of their energy in 8 pixels (PCA {pca_localization:.2f})")''',
+    ),
 ]
