@@ -49,7 +49,6 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten, tree_map
 
 from .grading_errors import GradingError
 
@@ -274,9 +273,32 @@ def _wrong_generator(g: torch.Generator) -> RuntimeError:
     return RuntimeError(f"Expected a 'cuda' device type for generator but found '{g.device.type}'")
 
 
+def _flat(args: tuple, kwargs: dict) -> list[Any]:
+    """The leaves of an aten call's arguments (they nest at most in lists and tuples)."""
+    out: list[Any] = []
+    for a in (*args, *kwargs.values()):
+        if type(a) in (list, tuple):
+            out.extend(a)
+        else:
+            out.append(a)
+    return out
+
+
+def _map(fn: Any, value: Any) -> Any:
+    """``fn`` applied to every leaf of ``value`` (lists, tuples, dicts)."""
+    t = type(value)
+    if t in (list, tuple):
+        return t(_map(fn, v) for v in value)
+    if t is dict:
+        return {k: _map(fn, v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple (torch.return_types)
+        return t(*(_map(fn, v) for v in value))
+    return fn(value)
+
+
 def _dispatch(func: Any, args: tuple, kwargs: dict) -> Any:
     """Run one aten operation with CUDA's device rules; values are computed on the CPU."""
-    flat, _ = tree_flatten((args, kwargs))
+    flat = _flat(args, kwargs)
     if _ACTIVE and not _QUIET[0] and func not in _NO_READ and any(rec.watched for rec in _ACTIVE):
         _note_host_reads(func, flat)
     on_gpu = _is_gpu(kwargs.get("device")) or any(isinstance(a, SimulatedGPUTensor) for a in flat)
@@ -309,9 +331,9 @@ def _dispatch(func: Any, args: tuple, kwargs: dict) -> Any:
     if _is_gpu(kwargs.get("device")) or (func is aten._to_copy.default and "device" in kwargs):
         kwargs = {**kwargs, "device": torch.device("cpu")}  # torch's own device=self.device
     wrappers = {id(a.elem): a for a in flat if isinstance(a, SimulatedGPUTensor)}
-    out = func(*tree_map(_unwrap, args), **tree_map(_unwrap, kwargs))
+    out = func(*_map(_unwrap, args), **_map(_unwrap, kwargs))
     # an in-place result is the (wrapped) argument itself; anything new lives on the GPU
-    return tree_map(lambda t: wrappers.get(id(t), _wrap(t)) if type(t) is torch.Tensor else t, out)
+    return _map(lambda t: wrappers.get(id(t), _wrap(t)) if type(t) is torch.Tensor else t, out)
 
 
 class _SimulatedDispatch(TorchDispatchMode):
@@ -481,7 +503,7 @@ class _RealGpuObserver(TorchDispatchMode):
 
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None):
         kwargs = kwargs or {}
-        flat, _ = tree_flatten((args, kwargs))
+        flat = _flat(args, kwargs)
         gpu = [a for a in flat if isinstance(a, torch.Tensor) and a.device.type == "cuda"]
         if gpu and func in _READS:
             _record("sync", "item", sum(map(_nbytes, gpu)))
