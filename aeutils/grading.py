@@ -46,6 +46,7 @@ __all__ = [
     "check_shape",
     "check_dtype",
     "check_tensor",
+    "check_held_out_untouched",
     "check_true",
     "gpu_trial",
     "on_gpu",
@@ -438,3 +439,34 @@ def _patched_everywhere(module: Any, name: str, value: Any, ns: dict[str, Any]):
         setattr(module, name, original)
         for k in aliases:
             ns[k] = original
+
+
+def check_held_out_untouched(model_name: str, held_out: Sequence[str], *, train_on: str,
+                             replace: dict[str, Any] | None = None, spy: Sequence[str] = (),
+                             block: Sequence[str] = (), task: str = "this part") -> Rerun:
+    """Run the cell that last assigned ``model_name`` once more with the notebook's held-out
+    tensors (the names in ``held_out``) replaced by NaN; fail if the model it trains then has a
+    weight that is not finite: the training touched the held-out data.
+
+    ``replace`` swaps other names for the re-run (a smaller training set, to be quick), ``spy`` and
+    ``block`` are :func:`rerun_cell`'s; a :class:`GradingError` the re-run raised (a blocked
+    library loop) fails the check with its message. Returns the re-run for further checks.
+    """
+    import torch
+    from IPython import get_ipython
+
+    ns = get_ipython().user_ns
+    poisoned = {name: torch.full_like(ns[name], float("nan")) for name in held_out}
+    rerun = rerun_cell(model_name, replace={**(replace or {}), **poisoned}, spy=spy, block=block,
+                       task=task)
+    if isinstance(rerun.error, GradingError):
+        raise rerun.error
+    again = rerun.values.get(model_name)
+    check_true(isinstance(again, torch.nn.Module),
+               f"Running your training cell again did not make a new {model_name} "
+               f"({rerun.error!r}): train it in the cell that assigns it.")
+    check_true(all(bool(torch.isfinite(p).all()) for p in again.parameters()),
+               f"With the held-out data ({', '.join(held_out)}) replaced by NaN, your training cell "
+               f"trained a model with NaN weights: the training touched the held-out data. Train on "
+               f"{train_on} only, and use the held-out data only to measure.")
+    return rerun

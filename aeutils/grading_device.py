@@ -619,6 +619,29 @@ class GpuTrial:
     result: Any
     record: GpuRecord
 
+    def check_loop(self, name: str, *, batches: str, max_syncs: int, max_reads: int | None = None,
+                   result_on_gpu: bool = True) -> None:
+        """The usual checks of a training loop run on the GPU: its result there, at most
+        ``max_syncs`` host synchronisations (``batches`` says how many steps it made, for the
+        message) and, when the trial watched the training data, at most ``max_reads`` reads of it
+        on the host."""
+        if result_on_gpu and not (isinstance(self.result, torch.Tensor)
+                                  and self.result.device == self.record.device):
+            raise GradingError(f"On a GPU, {name} should return its losses on the GPU (a tensor "
+                               "made with device=... and kept there).")
+        reads = self.record.reads_of_watched
+        if max_reads is not None and len(reads) > max_reads:
+            raise GradingError(
+                f"the training data was read on the host {len(reads)} times in {batches} "
+                f"({self.record.places('read')}): move it to the model's device once, before the "
+                "loop, and index the moved copy.")
+        syncs = self.record.syncs
+        if len(syncs) > max_syncs:
+            raise GradingError(
+                f"{name} made {len(syncs)} host synchronisations in {batches} "
+                f"({self.record.places('sync')}): keep the losses on the device (add loss.detach() "
+                "into a tensor) and read nothing inside the loop.")
+
 
 def _as_grading_error(name: str, err: BaseException, simulated: bool) -> GradingError | None:
     """A GPU failure explained, or None when the error is not about devices."""

@@ -335,6 +335,31 @@ def test_host_syncs_and_uploads_are_recorded_where_the_student_made_them():
     assert len(gpu.transfers) > len(loop.transfers)
 
 
+def test_check_loop_fails_a_sync_per_batch_data_read_per_batch_and_a_cpu_result():
+    from aeutils.grading_device import gpu_trial
+
+    def loop(model, x, sync=False, copy_each_batch=False, on_cpu=False):
+        device = next(model.parameters()).device
+        xd = x if copy_each_batch else x.to(device)
+        total = torch.zeros((), device="cpu" if on_cpu else device)
+        for start in range(0, len(x), 4):
+            xb = x[start:start + 4].to(device) if copy_each_batch else xd[start:start + 4]
+            loss = ((model(xb) - xb) ** 2).mean()
+            total += loss.item() if sync else (loss.detach().cpu() if on_cpu else loss.detach())
+        return total
+
+    with on_gpu() as gpu:
+        m = nn.Linear(3, 3).to(gpu.device)
+        x = torch.rand(12, 3)
+        gpu_trial(loop, m, x, watch=(x,)).check_loop("loop", batches="3 batches", max_syncs=1, max_reads=1)
+        for kwargs, why in (({"sync": True}, "3 host synchronisations in 3 batches"),
+                            ({"copy_each_batch": True}, "read on the host 3 times"),
+                            ({"on_cpu": True}, "should return its losses on the GPU")):
+            with pytest.raises(GradingError, match=why):
+                gpu_trial(loop, m, x, watch=(x,), **kwargs).check_loop(
+                    "loop", batches="3 batches", max_syncs=1, max_reads=1)
+
+
 def test_count_host_syncs_counts_a_print_on_the_gpu_but_not_the_optimizers_reads():
     with on_gpu() as gpu:
         w = torch.zeros(3, device=gpu.device, requires_grad=True)

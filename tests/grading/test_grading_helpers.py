@@ -213,3 +213,20 @@ def test_rerun_cell_reports_blocked_hand_offs_and_missing_cells(shell):
     shell.run_cell("from aeutils import grading as G\ntry:\n    G.rerun_cell('nothing_assigns_this')\n"
                    "except G.GradingError as e:\n    msg = str(e)", store_history=True)
     assert "no cell of your notebook assigns `nothing_assigns_this`" in shell.user_ns["msg"]
+
+
+def test_check_held_out_untouched_fails_a_training_on_the_held_out_data(shell):
+    shell.run_cell("import torch\nx_train, x_test = torch.rand(20, 3), torch.rand(5, 3)\nuse_test = False",
+                   store_history=True)
+    shell.run_cell("model = torch.nn.Linear(3, 3)\ndata = torch.cat([x_train, x_test]) if use_test else x_train\n"
+                   "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+                   "loss = ((model(data) - data) ** 2).mean()\nloss.backward()\nopt.step()\n"
+                   "test_error = float(((model(x_test) - x_test) ** 2).mean().detach())", store_history=True)
+    check = ("from aeutils import grading as G\ntry:\n"
+             "    G.check_held_out_untouched('model', ['x_test'], train_on='x_train')\n    verdict = 'kept'\n"
+             "except G.GradingError as e:\n    verdict = str(e)")
+    shell.run_cell(check, store_history=True)
+    assert shell.user_ns["verdict"] == "kept"
+    shell.run_cell("use_test = True", store_history=True)
+    shell.run_cell(check, store_history=True)
+    assert "training touched the held-out data. Train on x_train only" in shell.user_ns["verdict"]
