@@ -175,3 +175,35 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
     sparse = topk(codes, k)
     return mse(F.linear(sparse, dictionary), residual) * dead.any()
+
+
+def normalized_mse(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """MSE divided by the MSE of predicting the batch mean: ``x_hat, x: (batch, d)`` -> ``()``.
+
+    The batch's fraction of variance unexplained, Gao et al.'s (2024) "normalized MSE": the same
+    number whatever the scale of ``x`` (0 perfect, 1 no better than the mean). The denominator is
+    clamped away from 0 for a batch without variance.
+    """
+    require_float(x_hat, "x_hat")
+    require_float(x, "x")
+    require_same_shape(x_hat, x, ("x_hat", "x"))
+    require_ndim(x, (2,), "x", "(batch, d)")
+    baseline = ((x - x.mean(dim=0, keepdim=True)) ** 2).mean()
+    return F.mse_loss(x_hat, x) / baseline.clamp_min(torch.finfo(x.dtype).tiny)
+
+
+def aux_topk_loss_normalized(pre_activation: torch.Tensor, residual: torch.Tensor,
+                             dictionary: torch.Tensor, dead: torch.Tensor, k: int) -> torch.Tensor:
+    """Gao et al.'s AuxK loss as their released training code computes it: :func:`aux_topk_loss`
+    with the error normalised by the residual's own variance (:func:`normalized_mse`).
+
+    Same arguments as :func:`aux_topk_loss`. Normalised, the auxiliary term keeps its strength as
+    training shrinks the residual (unnormalised, it fades with it). 0 when no latent is dead.
+    """
+    _codes(pre_activation)
+    require_float(residual, "residual")
+    if dead.dtype != torch.bool or dead.shape != pre_activation.shape[1:]:
+        raise ValueError(f"dead must be a bool mask of shape ({pre_activation.shape[1]},), got "
+                         f"{dead.dtype} {tuple(dead.shape)}")
+    codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
+    return normalized_mse(F.linear(topk(codes, k), dictionary), residual) * dead.any()
