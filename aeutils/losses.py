@@ -165,6 +165,13 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     reconstruct the residual (no decoder bias); returns its mean squared error (0 when none is
     dead), so a dead latent gets a gradient that points it at what the others miss.
     """
+    return mse(_dead_latent_reconstruction(pre_activation, residual, dead, dictionary, k),
+               residual) * dead.any()
+
+
+def _dead_latent_reconstruction(pre_activation: torch.Tensor, residual: torch.Tensor,
+                                dead: torch.Tensor, dictionary: torch.Tensor, k: int) -> torch.Tensor:
+    """What the ``k`` most active dead latents write: ``(batch, D)`` (see :func:`aux_topk_loss`)."""
     _codes(pre_activation)
     require_float(residual, "residual")
     if dead.dtype != torch.bool or dead.shape != pre_activation.shape[1:]:
@@ -173,8 +180,7 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     # live latents are zeroed, so when fewer than k are dead the extra picks are zeros; no count
     # of the dead is read back to the host (no sync per batch on a GPU)
     codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
-    sparse = topk(codes, k)
-    return mse(F.linear(sparse, dictionary), residual) * dead.any()
+    return F.linear(topk(codes, k), dictionary)
 
 
 def normalized_mse(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -200,10 +206,5 @@ def aux_topk_loss_normalized(pre_activation: torch.Tensor, residual: torch.Tenso
     Same arguments as :func:`aux_topk_loss`. Normalised, the auxiliary term keeps its strength as
     training shrinks the residual (unnormalised, it fades with it). 0 when no latent is dead.
     """
-    _codes(pre_activation)
-    require_float(residual, "residual")
-    if dead.dtype != torch.bool or dead.shape != pre_activation.shape[1:]:
-        raise ValueError(f"dead must be a bool mask of shape ({pre_activation.shape[1]},), got "
-                         f"{dead.dtype} {tuple(dead.shape)}")
-    codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
-    return normalized_mse(F.linear(topk(codes, k), dictionary), residual) * dead.any()
+    return normalized_mse(_dead_latent_reconstruction(pre_activation, residual, dead, dictionary, k),
+                          residual) * dead.any()
