@@ -15,6 +15,9 @@ Each submodule is one idea of the lecture arc:
 - ``aeutils.grading``  helpers that assignment test cells call
 - ``aeutils.english``  lecture 05's masked-token model of English prose, trained once and cached
 - ``aeutils.superposition``  toy activations with known features, to check sparse autoencoders
+- ``aeutils.sae_eval``  how the field evaluates sparse autoencoders: L0 / unexplained-variance
+  frontier, firing rates, loss recovered, the words a latent promotes
+- ``aeutils.vae_diagnostics``  active units, rate and distortion, importance-weighted log p(x)
 - ``aeutils.wiener``   the closed-form linear denoiser a linear denoising autoencoder should reach
 """
 
@@ -27,7 +30,8 @@ __version__ = "0.2.0"
 #: The library's submodules, each loaded on first use (``aeutils.models``, ``from aeutils import
 #: data``), so ``import aeutils`` and the instructor tools (which never train) don't import torch.
 _SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "widgets", "grading",
-               "filters", "control", "masking", "english", "superposition", "wiener")
+               "filters", "control", "masking", "english", "superposition", "wiener",
+               "sae_eval", "vae_diagnostics")
 #: Names of :mod:`aeutils.runtime` offered at the top level.
 _RUNTIME_NAMES = ("device", "seed_everything", "configure_cpu_threads")
 #: Parts of the package that never compute with torch: importing them leaves the thread setting

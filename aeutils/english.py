@@ -95,14 +95,16 @@ def trained_masked_model(prose: ProseData | None = None, device: torch.device | 
     return model.eval()
 
 
-def remember(model: models.MaskedTokenDenoiser, prose: ProseData) -> None:
-    """Cache ``model`` as the result of :func:`trained_masked_model` for ``prose``.
+def remember(model: models.MaskedTokenDenoiser, prose: ProseData, seed: int = SEED) -> None:
+    """Cache ``model`` as the result of :func:`trained_masked_model` for ``prose`` and ``seed``.
 
-    Only for a model built by ``masked_model(prose)`` after ``seed_everything(SEED)`` and trained
-    with ``train.fit(model, prose.train_blocks, **FIT)`` (lecture 05 does exactly that), so that a
-    later notebook loads it instead of training the same model again.
+    Only for a model built by ``masked_model(prose, seed=seed)`` after ``seed_everything(seed)``
+    and trained with ``train.fit(model, prose.train_blocks, **FIT, seed=seed - SEED)`` (lecture 05
+    does exactly that with ``seed = SEED``), so that a later notebook loads it instead of training
+    the same model again. A model trained with another seed is cached under that seed, never as
+    lecture 05's.
     """
-    path = data.cache_dir() / f"masked_model_{_cache_key(prose)}.pt"
+    path = data.cache_dir() / f"masked_model_{_cache_key(prose, seed)}.pt"
     partial = path.with_suffix(".tmp")
     torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, partial)
     partial.replace(path)  # never leave a half-written cache behind

@@ -165,6 +165,13 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     reconstruct the residual (no decoder bias); returns its mean squared error (0 when none is
     dead), so a dead latent gets a gradient that points it at what the others miss.
     """
+    return mse(_dead_latent_reconstruction(pre_activation, residual, dead, dictionary, k),
+               residual) * dead.any()
+
+
+def _dead_latent_reconstruction(pre_activation: torch.Tensor, residual: torch.Tensor,
+                                dead: torch.Tensor, dictionary: torch.Tensor, k: int) -> torch.Tensor:
+    """What the ``k`` most active dead latents write: ``(batch, D)`` (see :func:`aux_topk_loss`)."""
     _codes(pre_activation)
     require_float(residual, "residual")
     if dead.dtype != torch.bool or dead.shape != pre_activation.shape[1:]:
@@ -173,5 +180,31 @@ def aux_topk_loss(pre_activation: torch.Tensor, residual: torch.Tensor, dictiona
     # live latents are zeroed, so when fewer than k are dead the extra picks are zeros; no count
     # of the dead is read back to the host (no sync per batch on a GPU)
     codes = F.relu(pre_activation).masked_fill(~dead, 0.0)
-    sparse = topk(codes, k)
-    return mse(F.linear(sparse, dictionary), residual) * dead.any()
+    return F.linear(topk(codes, k), dictionary)
+
+
+def normalized_mse(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """MSE divided by the MSE of predicting the batch mean: ``x_hat, x: (batch, d)`` -> ``()``.
+
+    The batch's fraction of variance unexplained, Gao et al.'s (2024) "normalized MSE": the same
+    number whatever the scale of ``x`` (0 perfect, 1 no better than the mean). The denominator is
+    clamped away from 0 for a batch without variance.
+    """
+    require_float(x_hat, "x_hat")
+    require_float(x, "x")
+    require_same_shape(x_hat, x, ("x_hat", "x"))
+    require_ndim(x, (2,), "x", "(batch, d)")
+    baseline = ((x - x.mean(dim=0, keepdim=True)) ** 2).mean()
+    return F.mse_loss(x_hat, x) / baseline.clamp_min(torch.finfo(x.dtype).tiny)
+
+
+def aux_topk_loss_normalized(pre_activation: torch.Tensor, residual: torch.Tensor,
+                             dictionary: torch.Tensor, dead: torch.Tensor, k: int) -> torch.Tensor:
+    """Gao et al.'s AuxK loss as their released training code computes it: :func:`aux_topk_loss`
+    with the error normalised by the residual's own variance (:func:`normalized_mse`).
+
+    Same arguments as :func:`aux_topk_loss`. Normalised, the auxiliary term keeps its strength as
+    training shrinks the residual (unnormalised, it fades with it). 0 when no latent is dead.
+    """
+    return normalized_mse(_dead_latent_reconstruction(pre_activation, residual, dead, dictionary, k),
+                          residual) * dead.any()

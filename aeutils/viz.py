@@ -217,3 +217,55 @@ def bar_table(values: Mapping[str, float], ylabel: str, title: str | None = None
     if title:
         ax.set_title(title)
     return fig
+
+
+def curves(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], xlabel: str,
+           ylabel: str, title: str | None = None, logx: bool = False,
+           logy: bool = False) -> Figure:
+    """One line with markers per named ``(x, y)`` series, e.g. a frontier per family of sparse
+    autoencoders (``{"top-k": (l0s, fvus), "L1": (l0s, fvus)}``) or a count per epoch."""
+    if not series:
+        raise ValueError("series is empty: pass at least one {name: (x, y)}")
+    fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    for label, (x, y) in series.items():
+        if len(x) != len(y):
+            raise ValueError(f"series {label!r}: {len(x)} x values but {len(y)} y values")
+        order = np.argsort(np.asarray(x, dtype=float))
+        ax.plot(np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order], "o-",
+                label=label)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def density_histogram(rates: Mapping[str, torch.Tensor | np.ndarray], bins: int = 30,
+                      title: str | None = None) -> Figure:
+    """The feature-density histogram of sparse autoencoders: for each named set of per-latent
+    firing rates ``(n_latents,)`` in [0, 1], a histogram of ``log10(rate)``; latents that never
+    fire (rate 0, no logarithm) are counted in the panel's title."""
+    if not rates:
+        raise ValueError("rates is empty: pass at least one {name: firing rates}")
+    fig = Figure(figsize=(4.2 * len(rates), 3.0), layout="constrained")
+    axes = fig.subplots(1, len(rates), squeeze=False)[0]
+    for ax, (label, r) in zip(axes, rates.items()):
+        values = _np(r).ravel().astype(float)
+        if values.size == 0 or values.min() < 0 or values.max() > 1:
+            raise ValueError(f"{label!r}: firing rates must be a non-empty set of shares in [0, 1]")
+        alive = values[values > 0]
+        ax.hist(np.log10(alive), bins=bins, color="tab:purple")
+        ax.set_title(f"{label}\n{len(values) - len(alive)} of {len(values)} never fire",
+                     fontsize=10)
+        ax.set_xlabel("log10(share of tokens it fires on)")
+        ax.set_ylabel("latents")
+    if title:
+        fig.suptitle(title)
+    return fig

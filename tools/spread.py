@@ -120,20 +120,31 @@ def _execute_one(name: str, seed: int, result: Path) -> None:
     start = time.monotonic()
     NotebookClient(notebook, timeout=600, allow_errors=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    offset = 1 if seed else 0  # cell numbers as in the committed lecture
+    printed, errors = printed_numbers(name, notebook.cells[offset:])
+    result.write_text(json.dumps({"lecture": name, "seed": seed, "errors": errors,
+                                  "printed": printed, "seconds": time.monotonic() - start}))
+
+
+def printed_numbers(name: str, cells: list) -> tuple[dict[str, list[float]], list[str]]:
+    """The numbers each executed cell printed, keyed ``"name[cell] line n: text"``, and the
+    errors the cells raised. A cell's prints can arrive in several stream outputs (the kernel
+    flushes as it goes, at times that differ between runs): its lines are numbered over all of
+    them, so that a key means the same line in every run."""
     printed: dict[str, list[float]] = {}
     errors = []
-    offset = 1 if seed else 0  # cell numbers as in the committed lecture
-    for i, cell in enumerate(notebook.cells[offset:]):
+    for i, cell in enumerate(cells):
+        stdout = ""
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 errors.append(f"cell {i}: {out['ename']}: {out['evalue']}"[:300])
             if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                for n, line in enumerate(out["text"].splitlines()):
-                    numbers = [float(v) for v in _PRINTED_NUMBER.findall(line)]
-                    if numbers:
-                        printed[f"{name}[{i}] line {n + 1}: {line[:60]}"] = numbers
-    result.write_text(json.dumps({"lecture": name, "seed": seed, "errors": errors,
-                                  "printed": printed, "seconds": time.monotonic() - start}))
+                stdout += out["text"]
+        for n, line in enumerate(stdout.splitlines()):
+            numbers = [float(v) for v in _PRINTED_NUMBER.findall(line)]
+            if numbers:
+                printed[f"{name}[{i}] line {n + 1}: {line[:60]}"] = numbers
+    return printed, errors
 
 
 def summarize_lectures(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:

@@ -8,6 +8,7 @@ from aeutils.models.basic import ConvAutoencoder, LinearAutoencoder, MLPAutoenco
 from aeutils.models.bert import MaskedTokenDenoiser
 from aeutils.models.denoising import DenoisingAutoencoder
 from aeutils.models.sparse import SparseAutoencoder
+from aeutils.models.toy import SuperpositionToyModel
 from aeutils.models.vae import VAE, VAEOutput
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "MLPAutoencoder",
     "ConvAutoencoder",
     "SparseAutoencoder",
+    "SuperpositionToyModel",
     "DenoisingAutoencoder",
     "MaskedTokenDenoiser",
     "VAE",

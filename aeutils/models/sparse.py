@@ -38,12 +38,18 @@ class SparseAutoencoder(Autoencoder):
     - ``aux_k`` (top-k only): an auxiliary loss in which the ``aux_k`` most active *dead* latents
       must reconstruct what the live ones missed, ``e = x - x_hat``; it is added with weight
       ``aux_weight`` (Gao et al. use 1/32) and gives dead latents a gradient again.
+
+    ``normalize_loss`` (default off) scores both terms as Gao et al.'s released code does: the
+    reconstruction as the batch's fraction of variance unexplained (``losses.normalized_mse``), the
+    auxiliary error relative to the residual's own variance (``losses.aux_topk_loss_normalized``).
+    Off, both are plain mean squared errors, so the auxiliary term fades as the residual shrinks.
     """
 
     def __init__(self, input_shape: int | tuple[int, ...], code_size: int, sparsity: str = "l1",
                  weight: float = 1e-3, k: int | None = None, fraction: float = 0.05,
                  rho: float = 0.05, unit_norm_decoder: bool = True, aux_k: int | None = None,
-                 aux_weight: float = 1 / 32, dead_after: int = 10_000, tied_init: bool = True):
+                 aux_weight: float = 1 / 32, dead_after: int = 10_000, tied_init: bool = True,
+                 normalize_loss: bool = False):
         super().__init__(input_shape, code_size)
         if sparsity not in SPARSITIES:
             raise ValueError(f"sparsity must be one of {SPARSITIES}, got {sparsity!r}")
@@ -63,6 +69,9 @@ class SparseAutoencoder(Autoencoder):
             raise ValueError(f"need aux_weight >= 0 and dead_after >= 1, got {aux_weight}, "
                              f"{dead_after}")
         self.aux_k, self.aux_weight, self.dead_after = aux_k, aux_weight, dead_after
+        if normalize_loss and sparsity != "topk":
+            raise ValueError("normalize_loss (Gao et al.'s normalised losses) needs sparsity='topk'")
+        self.normalize_loss = normalize_loss
         self.encoder = nn.Linear(self.input_dim, code_size)
         if tied_init:
             decoder = self.encoder.weight.detach().t().clone()
@@ -129,6 +138,8 @@ class SparseAutoencoder(Autoencoder):
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         if self.aux_k is None:
             h, x_hat = self(x)
+            if self.normalize_loss:
+                return losses.normalized_mse(x_hat.reshape(len(x), -1), x.reshape(len(x), -1))
             return losses.mse(x_hat, x) + self.penalty(h)
         x_flat = x.reshape(len(x), -1)
         a = self.pre_activation(x_flat)
@@ -136,9 +147,13 @@ class SparseAutoencoder(Autoencoder):
         if self.training:
             self._track_activity(h)
         x_hat = self.decode_flat(h)
-        reconstruction = losses.mse(x_hat, x_flat)
+        if self.normalize_loss:
+            reconstruction = losses.normalized_mse(x_hat, x_flat)
+            auxiliary = losses.aux_topk_loss_normalized
+        else:
+            reconstruction, auxiliary = losses.mse(x_hat, x_flat), losses.aux_topk_loss
         if self.aux_weight == 0:
             return reconstruction
         dead = self.dead_latents()
-        return reconstruction + self.aux_weight * losses.aux_topk_loss(
+        return reconstruction + self.aux_weight * auxiliary(
             a, x_flat - x_hat.detach(), self.dictionary(), dead, self.aux_k)
