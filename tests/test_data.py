@@ -78,11 +78,18 @@ def test_load_images_by_name(digits):
 
 def test_train_test_split_is_stratified_and_disjoint(digits):
     x, y = digits
-    xtr, xte, ytr, yte = data.train_test_split(x, y, test_fraction=0.25, seed=1)
-    assert len(xtr) + len(xte) == len(x)
-    assert abs(len(xte) - 0.25 * len(x)) <= 1
-    counts = torch.bincount(yte, minlength=10).float() / torch.bincount(y, minlength=10).float()
+    ids = torch.arange(len(y))  # "images" that name themselves: where each one went is visible
+    id_tr, id_te, y_tr, y_te = data.train_test_split(ids, y, test_fraction=0.25, seed=1)
+    assert sorted(torch.cat([id_tr, id_te]).tolist()) == list(range(len(y)))  # each one, once
+    assert torch.equal(y_tr, y[id_tr]) and torch.equal(y_te, y[id_te])  # labels stay with them
+    assert abs(len(id_te) - 0.25 * len(y)) <= 1
+    counts = torch.bincount(y_te, minlength=10).float() / torch.bincount(y, minlength=10).float()
     assert float(counts.min()) > 0.2 and float(counts.max()) < 0.3
+    xtr, xte, ytr, yte = data.train_test_split(x, y, test_fraction=0.25, seed=1)  # images, too
+    assert torch.equal(xtr, x[id_tr]) and torch.equal(xte, x[id_te])
+    assert torch.equal(ytr, y_tr) and torch.equal(yte, y_te)
+    assert torch.equal(data.train_test_split(ids, y, 0.25, seed=1)[1], id_te)  # repeatable
+    assert not torch.equal(data.train_test_split(ids, y, 0.25, seed=2)[1], id_te)
     with pytest.raises(ValueError, match="differ in length"):
         data.train_test_split(x, y[:-1])
 

@@ -1,9 +1,11 @@
 import base64
 
+import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
-from aeutils import data, models, widgets
+from aeutils import data, models, noise, rng, widgets
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -55,6 +57,37 @@ def test_noise_explorer():
     assert "0.10" in explorer.text
 
 
+class _Halving(torch.nn.Module):
+    """A 'denoiser' whose output is known: half of what it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # the explorer finds the device here
+
+    def forward(self, x):
+        return x, 0.5 * x
+
+
+def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean over images of 10 log10(1 / MSE), in numpy: not the library's metrics.psnr."""
+    err = ((a.numpy().astype(np.float64) - b.numpy()) ** 2).reshape(len(a), -1).mean(axis=1)
+    return float(np.mean(10 * np.log10(1.0 / err)))
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "salt_and_pepper", "masking"])
+def test_noise_explorer_measures_both_psnrs_against_the_clean_images(kind):
+    clean = torch.rand(6, 1, 8, 8, generator=torch.Generator().manual_seed(0)) * 0.8 + 0.1
+    explorer = widgets.noise_explorer(_Halving(), clean, kinds=(kind,), level=0.3, n=4, seed=3)
+    for level in (0.3, 0.6):
+        explorer.controls["level"].value = level
+        noisy = noise.corrupt(clean[:4], kind, level, rng.generator(3))
+        before, after = _psnr(noisy, clean[:4]), _psnr(0.5 * noisy, clean[:4])
+        # a PSNR against the noisy input would read differently (checked, so the test can fail)
+        assert f"{_psnr(0.5 * noisy, noisy):.1f}" != f"{after:.1f}"
+        assert explorer.text == (f"{kind} at {level:.2f}: noisy {before:.1f} dB -> denoised "
+                                 f"{after:.1f} dB PSNR")
+
+
 def test_sparsity_explorer():
     trained = {w: models.SparseAutoencoder((1, 8, 8), 32, sparsity="l1", weight=w)
                for w in (1e-4, 1e-3, 1e-2)}
@@ -65,14 +98,48 @@ def test_sparsity_explorer():
         widgets.sparsity_explorer({}, torch.rand(2, 64), (8, 8))
 
 
+def _tiny_text():
+    text = "the cat sat on the mat and the dog sat on the log " * 20
+    tok = data.Tokenizer.fit(text, max_vocab=30)
+    return tok, data.token_blocks(tok.encode(text), 12)
+
+
 def test_masking_explorer():
-    tok = data.Tokenizer.fit("the cat sat on the mat and the dog sat on the log " * 20,
-                             max_vocab=30)
-    blocks = data.token_blocks(tok.encode("the cat sat on the mat and the dog sat on the log " * 20), 12)
+    tok, blocks = _tiny_text()
     model = models.MaskedTokenDenoiser(tok.vocab_size, max_len=12, dim=16, heads=2, layers=1)
     explorer = widgets.masking_explorer(model, tok, blocks, rates=(0.15, 0.5))
     assert "masked tokens recovered" in explorer.text
     _check(explorer)
+
+
+class _Guesser(torch.nn.Module):
+    """Scores ``guess(tokens)`` highest at every position: a model whose guesses are known."""
+
+    def __init__(self, vocab_size: int, guess):
+        super().__init__()
+        self.vocab_size, self.guess = vocab_size, guess
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, tokens):
+        return tokens, F.one_hot(self.guess(tokens), self.vocab_size).float()
+
+
+def test_masking_explorer_counts_only_the_masked_tokens():
+    tok, blocks = _tiny_text()
+    rates = (0.15, 0.5)
+    # copying what it sees recovers no masked token: each shows [MASK] (mask_prob=1 here)
+    copier = widgets.masking_explorer(_Guesser(tok.vocab_size, lambda t: t), tok, blocks, rates)
+    the = tok.stoi["the"]
+    always_the = widgets.masking_explorer(
+        _Guesser(tok.vocab_size, lambda t: torch.full_like(t, the)), tok, blocks, rates)
+    for rate in rates:
+        copier.controls["rate"].value = always_the.controls["rate"].value = rate
+        assert copier.text == f"rate {rate:.2f}: 0.0% of masked tokens recovered"
+        masked = noise.bert_mask(blocks, tok.MASK, tok.vocab_size, rate, rng.generator(0),
+                                 tok.num_special, mask_prob=1.0, random_prob=0.0)
+        share = float((masked.targets[masked.mask] == the).float().mean())
+        assert 0.05 < share < 0.6  # "the" is some of the masked words, not all or none
+        assert always_the.text == f"rate {rate:.2f}: {share:.1%} of masked tokens recovered"
 
 
 def test_choice_explorer():
