@@ -42,12 +42,18 @@ def _cmd_release(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     from aeutils.instructor.config import load_config
     from aeutils.instructor.grade import Batch
+
+    batch_class = Batch
+    if args.scheduler:  # the same batch, its grading step on Dask (fails fast without Dask)
+        from aeutils.instructor.cluster import ClusterBatch
+
+        batch_class = ClusterBatch
     from aeutils.instructor.report import summary
     from aeutils.instructor.sandbox import isolation_summary
 
-    batch = Batch(args.submissions, assignment=args.assignment, jobs=args.jobs, out=args.out,
-                  force=args.force, config=load_config(args.course), device=args.device,
-                  scheduler=args.scheduler)
+    batch = batch_class(args.submissions, assignment=args.assignment, jobs=args.jobs,
+                        out=args.out, force=args.force, config=load_config(args.course),
+                        device=args.device, scheduler=args.scheduler)
     try:
         results = batch.run()
     except KeyboardInterrupt:

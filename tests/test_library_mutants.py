@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
+
 
 
 def test_every_planted_bug_in_the_library_core_fails_its_test(tmp_path):

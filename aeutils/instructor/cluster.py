@@ -405,3 +405,16 @@ def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: 
                 _set_allowed_failures(client, previous)
         with contextlib.suppress(Exception):
             client.close()
+
+
+class ClusterBatch(Batch):
+    """A :class:`~.grade.Batch` whose grading step (step 3) runs on the Dask cluster at
+    ``scheduler``; planning, merging and the reports stay in this process."""
+
+    def __init__(self, *args: Any, scheduler: str, **kwargs: Any) -> None:
+        require_distributed()  # fail fast, before any work, when Dask is not installed
+        super().__init__(*args, scheduler=scheduler, **kwargs)
+
+    def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
+               sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
+        grade_on_cluster(self, todo, tpl, base, results)

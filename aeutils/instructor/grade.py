@@ -49,6 +49,7 @@ from .config import (
 )
 from .devices import resolve_grading_device
 from .launcher import SandboxSpec, batch_label, die_with_parent
+from .nbgrader_calls import generate
 from .regrade import keep_failed_output as _keep_failed_output
 from .regrade import keep_manual_work
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
@@ -92,8 +93,6 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
             pass
     cfg = copy.deepcopy(config)
     cfg.CourseDirectory.release_directory = str(scratch / "main-release")
-    from .release import generate
-
     generate(cfg, assignment)  # nbgrader's output is captured there
 
 
@@ -171,10 +170,9 @@ class Batch:
         device: str = "auto",
         scheduler: str | None = None,
     ) -> None:
-        if scheduler:  # fail fast, before any work, when Dask is not installed
-            from .cluster import require_distributed
-
-            require_distributed()
+        if scheduler and type(self)._grade is Batch._grade:
+            raise CourseError("this Batch grades on this machine: for the Dask cluster at "
+                              f"{scheduler}, use aeutils.instructor.cluster.ClusterBatch")
         self.scheduler = scheduler  # a Dask scheduler address: grade there (see .cluster)
         self.config = config or load_config()
         self.root = course_root(self.config)
@@ -371,10 +369,6 @@ class Batch:
 
     def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
                sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
-        if self.scheduler:
-            from .cluster import grade_on_cluster
-
-            return grade_on_cluster(self, todo, tpl, base, results)
         slots: queue.Queue[int] = queue.Queue()
         for i in getattr(self, "_slots", None) or range(self.jobs):
             slots.put(i)

@@ -7,8 +7,6 @@ assignment's grading template in ``.grading/templates/`` (:mod:`.template`), nev
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,13 +14,9 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
-from .config import (
-    CourseError,
-    assignment_ids,
-    check_assignment,
-    load_config,
-    make_api,
-)
+from .config import CourseError, assignment_ids, check_assignment, load_config
+from .nbgrader_calls import generate
+from .template import prepare_template
 
 log = logging.getLogger("aeutils.instructor")
 
@@ -40,26 +34,6 @@ def normalize_notebook(path: Path) -> None:
     text = nbformat.writes(nb) + "\n"
     if path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
-
-
-def generate(config: Config, assignment: str) -> Path:
-    """Run nbgrader generate_assignment for one assignment with ``config``; return its folder."""
-
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        api = make_api(config)
-        api.log.setLevel(logging.ERROR)
-        api.log.propagate = False
-        result = api.generate_assignment(assignment, force=True)
-    if not result.get("success"):
-        reasons = [ln.strip() for ln in str(result.get("log", "")).splitlines() if "Error:" in ln]
-        raise CourseError(
-            f"nbgrader could not generate {assignment!r} from {config.CourseDirectory.root}: "
-            f"{reasons[-1] if reasons else 'see the log below'}\n"
-            "Fix the source notebook (open it in JupyterLab and use Validate), then release again."
-            + ("" if reasons else "\n" + str(result.get("log", "")))
-        )
-    return Path(config.CourseDirectory.root) / config.CourseDirectory.release_directory / assignment
 
 
 def release(ids: Iterable[str] | None = None, config: Config | None = None) -> list[Path]:
@@ -80,8 +54,6 @@ def release(ids: Iterable[str] | None = None, config: Config | None = None) -> l
             normalize_notebook(nb)
         out.append(folder)
         log.info("released %s -> %s", aid, folder)
-    from .template import prepare_template
-
     for aid in wanted:  # the first grading batch copies it instead of generating it again
         prepare_template(config, aid)
     return out

@@ -24,6 +24,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from .config import CONFIG_NAME, course_root, source_dir
+from .nbgrader_calls import generate
 
 #: The course folder that holds the cached templates (inside the grader-only ``.grading``).
 CACHE_DIR = Path(".grading") / "templates"
@@ -108,8 +109,6 @@ def prepare_template(config: Config, assignment: str) -> None:
 
 
 def _generate(config: Config, assignments: list[str], tpl: Path) -> None:
-    from .release import generate
-
     for aid in assignments:
         shutil.copytree(source_dir(config) / aid, tpl / "solutions" / aid,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
