@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 # jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test test-portable test-lowest course release grade feedback browser-test lint doctor clean bench spread
+.PHONY: setup lab check test test-portable test-lowest course release grade feedback browser-test lint doctor clean bench spread
 
 setup: $(STAMP)
 
@@ -37,6 +37,16 @@ test: $(STAMP)
 	tools/install_hub.sh
 	tools/install_sandbox.sh
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=25
+
+# The everyday loop, under 5 minutes on 2 cores: lint, then every test but the notebook
+# executions and the lectures' numbers (test_lectures, test_try_this*, test_science), the grading
+# batches (tests/grading, the device check, the Colab cell's release check), the browser, the hub
+# and the website. `make test` stays the CI command.
+CHECK_SKIP := --ignore=tests/grading --ignore=tests/browser --ignore=tests/hub --ignore=tests/site \
+  --ignore-glob='tests/test_try_this*.py' --ignore=tests/test_science.py \
+  --ignore=tests/test_lectures.py --ignore=tests/test_device_check.py --ignore=tests/test_colab_cell.py
+check: lint
+	AEUTILS_SKIP_BROWSER=1 $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=10 $(CHECK_SKIP)
 
 # The number-checking tests once more with other CPU kernels (tests/spread.py: ATen's, MKL's and
 # oneDNN's kernels limited to AVX2, and MKL's compatible code path): the "Try this" answers, the

@@ -10,6 +10,7 @@ import os
 
 import pytest
 import torch
+from cpu_time import CpuTimePlugin
 from spread import SEED
 from xdist_groups import xdist_group
 
@@ -21,6 +22,10 @@ if SEED:  # tools/spread.py: every default training seed moves with the tests' o
 
 BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
 HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(CpuTimePlugin(), "aeutils-cpu-time")  # CPU seconds per part
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
