@@ -101,7 +101,7 @@ def test_release_contains_no_solution_or_hidden_test(aid):
 
 def _solution_and_hidden_lines(source_nb):
     """Lines inside BEGIN/END SOLUTION and BEGIN/END HIDDEN TESTS blocks of the source."""
-    solution, hidden, elsewhere = [], [], set()
+    solution, hidden, elsewhere = [], [], []
     for cell in source_nb.cells:
         text = cell.source
         for block in re.findall(r"BEGIN SOLUTION[^\n]*\n(.*?)\n[^\n]*END SOLUTION", text, re.S):
@@ -110,9 +110,11 @@ def _solution_and_hidden_lines(source_nb):
             hidden += [ln.strip() for ln in block.splitlines()]
         outside = re.sub(r"BEGIN (SOLUTION|HIDDEN TESTS).*?END (SOLUTION|HIDDEN TESTS)", "", text,
                          flags=re.S)
-        elsewhere |= {ln.strip() for ln in outside.splitlines()}
-    # lines long enough to be specific, and not also written outside those blocks
-    pick = lambda lines: sorted({ln for ln in lines if len(ln) >= 20 and ln not in elsewhere})  # noqa: E731
+        elsewhere.append(outside)
+    # lines long enough to be specific, and not also written outside those blocks (the text may
+    # quote a line of the solution, e.g. ae1's `scaler.scale(loss).backward()`)
+    outside_text = "\n".join(elsewhere)
+    pick = lambda lines: sorted({ln for ln in lines if len(ln) >= 20 and ln not in outside_text})  # noqa: E731
     return pick(solution), pick(hidden)
 
 
