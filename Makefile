@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 # jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test test-lowest course release grade feedback browser-test lint doctor clean bench
+.PHONY: setup lab test test-portable test-lowest course release grade feedback browser-test lint doctor clean bench spread
 
 setup: $(STAMP)
 
@@ -37,6 +37,26 @@ test: $(STAMP)
 	tools/install_hub.sh
 	tools/install_sandbox.sh
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=25
+
+# The number-checking tests once more with other CPU kernels (tests/spread.py: ATen's, MKL's and
+# oneDNN's kernels limited to AVX2, and MKL's compatible code path): the "Try this" answers, the
+# science checks, every lecture headless and each assignment's solution and release through
+# `aeutils grade`. A number that holds only with this machine's kernels fails here, whichever CPU
+# the machine has (an AMD CPU's MKL already takes its AVX2 path: the compatible path still differs).
+PORTABLE_KERNELS = $(shell $(PYTHON) tests/spread.py portable)
+PORTABLE_TESTS := tests/test_try_this*.py tests/test_science.py \
+  tests/test_lectures.py::test_lecture_runs_headless_with_figures_and_widgets \
+  tests/grading/test_real_assignments.py::test_solution_full_points_and_release_zero
+test-portable: $(STAMP)
+	tools/install_sandbox.sh
+	env $(PORTABLE_KERNELS) AEUTILS_SKIP_BROWSER=1 AEUTILS_GRADE_MUTANTS=0 \
+	  $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) --durations=10 $(PORTABLE_TESTS)
+
+# How the numbers spread over seeds 0-4 and both kernel settings (not part of `make test`, about
+# half an hour): what a range in a lecture's text must cover (tools/spread.py; SPREAD_ARGS passes
+# options, e.g. SPREAD_ARGS="--lectures 02_control").
+spread: $(STAMP)
+	$(BIN)/python tools/spread.py $(SPREAD_ARGS)
 
 # The lowest versions pyproject.toml allows, in their own .venv-lowest: the library tests (not the
 # slow grading/browser/hub ones, nor the "Try this" answers, which check notebook text against
@@ -90,3 +110,32 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# --- the website, Colab and the release (issue 21) ---
+.PHONY: site site-test test-colab dist
+
+# The site tools (the `site` extra) go into .venv on the first `make site`.
+SITE_STAMP := $(VENV)/.site-installed
+$(SITE_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
+	touch $(SITE_STAMP)
+
+# The course website in build/site/ (book/build.py): the executed lectures that the test suite
+# left in build/lectures/ are reused, any other lecture is executed once.
+site: $(SITE_STAMP)
+	$(BIN)/python book/build.py
+
+# Opens the built site in headless Chromium (tests/site/); CI runs it after `make site`.
+site-test: $(STAMP)
+	$(if $(filter 1,$(AEUTILS_SKIP_BROWSER)),,tools/install_browser.sh)
+	AEUTILS_SITE_REQUIRED=1 $(BIN)/python -m pytest -p no:cacheprovider tests/site -m site
+
+# The wheel and sdist on Colab's published versions, outside the repository
+# (tools/colab_stack_check.sh; build/colab/).
+test-colab: $(STAMP)
+	tools/colab_stack_check.sh
+
+# A release's wheel and sdist in build/dist/ (docs/releasing.md).
+dist: $(STAMP)
+	rm -rf build/dist
+	$(BIN)/python -m build --outdir build/dist .

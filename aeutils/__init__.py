@@ -25,7 +25,7 @@ import importlib
 import importlib.abc
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: The library's submodules, each loaded on first use (``aeutils.models``, ``from aeutils import
 #: data``), so ``import aeutils`` and the instructor tools (which never train) don't import torch.

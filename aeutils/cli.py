@@ -4,7 +4,8 @@
     aeutils grade SUBMISSIONS [--assignment ID] [--jobs N] [--out grades.csv] [--force]
                   [--device auto|cpu|cuda]
                   [--scheduler tcp://HOST:8786]    (on a Dask cluster, docs/cluster.md)
-    aeutils feedback [ID]                    feedback/ HTML without hidden tests
+    aeutils feedback [ID]                    feedback/ HTML without hidden tests, every part's points
+    aeutils gradescope ID [--out ZIP]        the Gradescope autograder zip (docs/gradescope.md)
     aeutils roster students.csv              class list into the gradebook (aeutils.instructor.roster)
     aeutils export [--out DIR]               nbgrader export + LMS CSV (aeutils.instructor.lms)
     aeutils release-feedback ID              feedback to students via the exchange
@@ -66,6 +67,16 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
     files = feedback(args.assignment, config=load_config(args.course))
     print(f"wrote {len(files)} feedback file(s)")
+    return 0
+
+
+def _cmd_gradescope(args: argparse.Namespace) -> int:
+    from aeutils.instructor.config import load_config
+    from aeutils.instructor.gradescope import write_autograder
+
+    path = write_autograder(load_config(args.course), args.assignment, args.out)
+    print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment "
+          "(docs/gradescope.md)")
     return 0
 
 
@@ -138,9 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "tcp://10.0.0.5:8786 (needs pip install '.[cluster]'; docs/cluster.md)")
     g.set_defaults(func=_cmd_grade)
 
-    f = sub.add_parser("feedback", help="write HTML feedback (hidden tests removed)")
+    f = sub.add_parser("feedback", help="write HTML feedback (hidden tests removed, every graded "
+                                        "part with its points and what to look at)")
     f.add_argument("assignment", nargs="?", metavar="ID", help="assignment id (default: all)")
     f.set_defaults(func=_cmd_feedback)
+
+    gs = sub.add_parser("gradescope", help="write the Gradescope autograder zip of an assignment")
+    gs.add_argument("assignment", metavar="ID", help="assignment id")
+    gs.add_argument("--out", type=Path, default=None, metavar="ZIP",
+                    help="where to write it (default gradescope/<ID>-autograder.zip in the course)")
+    gs.set_defaults(func=_cmd_gradescope)
 
     ro = sub.add_parser("roster", help="import the class list (CSV with an id column)")
     ro.add_argument("csv", type=Path, metavar="STUDENTS_CSV",

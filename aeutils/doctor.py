@@ -7,16 +7,29 @@ import platform
 import sys
 import time
 from importlib import metadata
+from pathlib import Path
 
 PACKAGES = ("torch", "numpy", "scikit-learn", "scikit-image", "mlxtend", "matplotlib", "ipywidgets",
-            "jupyterlab", "nbgrader", "tqdm")
+            "tqdm")
+#: Parts of an extra (pyproject.toml): absent on Colab or in a plain `pip install aeutils`, which
+#: run the lectures without them.
+OPTIONAL = {"jupyterlab": "lab", "nbgrader": "instructor"}
 
 
 def _version(name: str) -> str:
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
-        return "MISSING"
+        extra = OPTIONAL.get(name)
+        return f"not installed (optional: pip install 'aeutils[{extra}]')" if extra else "MISSING"
+
+
+def version_line() -> str:
+    """``aeutils X.Y.Z on Python ...``: the line to quote in an error report."""
+    import aeutils
+
+    return (f"aeutils {aeutils.__version__} ({Path(aeutils.__file__).parent}) on Python "
+            f"{platform.python_version()} ({sys.executable})")
 
 
 def _check_data() -> list[tuple[str, bool, str]]:
@@ -48,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import aeutils
 
-    print(f"aeutils {aeutils.__version__} on Python {platform.python_version()} ({sys.executable})")
-    for name in PACKAGES:
+    print(version_line())
+    for name in (*PACKAGES, *OPTIONAL):
         print(f"  {name:14s} {_version(name)}")
     mps = getattr(torch.backends, "mps", None)
     print(f"CUDA available: {torch.cuda.is_available()}"

@@ -1,12 +1,19 @@
-"""Count host synchronisations (``.item()``, ``float(t)``, ``.cpu()``, ...) made by a student's code.
+"""Count host synchronisations (``.item()``, ``float(t)``, ``.cpu()``, ``print(t)``, ...) made by a
+student's code.
 
 On a GPU each of these makes the CPU wait until every queued kernel has finished, so a training
 loop that calls ``loss.item()`` once per batch runs at the speed of the slowest round trip. On a
 CPU-only grader nothing is slow, so the habit is invisible; counting the calls shows it anyway.
 
-Only calls made directly from code outside the ``torch`` and ``aeutils`` packages are counted: the
-optimizers and ``GradScaler`` read their own step counters that way, and the library's input
-checks read a value or two; neither is the student's doing.
+Two kinds are counted:
+
+- on CPU tensors, the calls of the reading methods (:data:`SYNC_METHODS`) made directly from code
+  outside the ``torch`` and ``aeutils`` packages (the optimizers and ``GradScaler`` read their own
+  step counters that way, and the library's input checks read a value or two; neither is the
+  student's doing);
+- on a GPU (a real one, or the simulated one of :func:`aeutils.grading_device.on_gpu`), every value
+  copied to the host by the student's code, however it was asked for (``print(loss)`` and an
+  f-string read the value inside torch, and still count).
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from typing import Any
 
 import torch
 from torch.overrides import TorchFunctionMode
+
+from . import grading_device
 
 #: tensor methods that copy a value to the host (and so wait for the device)
 SYNC_METHODS = frozenset({"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__",
@@ -34,16 +43,38 @@ class count_host_syncs(TorchFunctionMode):  # noqa: N801 - used like a function:
 
     def __init__(self) -> None:
         super().__init__()
-        self.calls: list[tuple[str, str, int]] = []
+        self._cpu_calls: list[tuple[str, str, int]] = []
+        self._gpu = grading_device.GpuRecord(device=torch.device("cuda"), simulated=False)
+        self._observer: Any = None
+
+    @property
+    def calls(self) -> list[tuple[str, str, int]]:
+        return self._cpu_calls + [(t.what, t.file, t.line) for t in self._gpu.syncs]
 
     @property
     def count(self) -> int:
         return len(self.calls)
 
+    def __enter__(self) -> count_host_syncs:
+        grading_device._ACTIVE.append(self._gpu)
+        if not grading_device.simulating() and torch.cuda.is_available():
+            self._observer = grading_device._RealGpuObserver()
+            self._observer.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        try:
+            return super().__exit__(*exc)
+        finally:
+            if self._observer is not None:
+                self._observer.__exit__(*exc)
+            grading_device._ACTIVE.remove(self._gpu)
+
     def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None):
         name = getattr(func, "__name__", "")
-        if name in SYNC_METHODS:
+        if name in SYNC_METHODS and args and type(args[0]) in (torch.Tensor, torch.nn.Parameter) \
+                and args[0].device.type == "cpu":
             caller = sys._getframe(1)
             if not caller.f_code.co_filename.startswith(_LIBRARY_DIRS):
-                self.calls.append((name, caller.f_code.co_filename, caller.f_lineno))
+                self._cpu_calls.append((name, caller.f_code.co_filename, caller.f_lineno))
         return func(*args, **(kwargs or {}))

@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 
 from aeutils.validate import (
-    checking_values,
     require_float,
     require_integer,
     require_ndim,
@@ -66,7 +65,7 @@ def kl_sparsity(h: torch.Tensor, rho: float = 0.05, eps: float = 1e-6) -> torch.
     _codes(h)
     if not 0.0 < rho < 1.0:
         raise ValueError(f"rho must be a target activation rate in (0, 1), got {rho}")
-    known = value_range(h)  # None inside fit after its first step: no host sync per step
+    known = value_range(h)  # a host sync, unless h carries its range (validate.with_range)
     if known is not None and (known[0] < 0.0 or known[1] > 1.0):
         raise ValueError("kl_sparsity needs activations in [0, 1]; apply a sigmoid to the code first")
     rho_hat = h.mean(dim=0).clamp(eps, 1 - eps)
@@ -118,7 +117,7 @@ def masked_token_loss(logits: torch.Tensor, targets: torch.Tensor, mask: torch.T
             f"got {tuple(targets.shape)} and {tuple(mask.shape)}")
     if mask.dtype != torch.bool:
         raise TypeError(f"mask must be a bool tensor, got {mask.dtype}")
-    if checking_values() and not bool(mask.any()):
+    if not bool(mask.any()):  # a host sync, as is logits[mask] itself (its size is read)
         raise ValueError("mask selects no position: there is nothing to predict")
     return F.cross_entropy(logits[mask], targets[mask])
 

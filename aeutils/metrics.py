@@ -94,12 +94,14 @@ def direction_alignment(basis: torch.Tensor | np.ndarray, components: np.ndarray
 def psnr(x_hat: torch.Tensor, x: torch.Tensor, data_range: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB, averaged over images: ``10 log10(range^2 / MSE_i)``.
 
-    x_hat, x: (batch, ...) same shape. Higher is better; +6 dB is half the RMS error.
+    x_hat, x: (batch, ...) same shape, on any devices: ``x`` is compared where ``x_hat`` is (a
+    GPU model's output against the CPU images works). Higher is better; +6 dB is half the RMS error.
     """
     require_float(x_hat, "x_hat")
     require_float(x, "x")
     require_same_shape(x_hat, x, ("x_hat", "x"))
-    per_image = ((x_hat.detach().float() - x.detach().float()) ** 2).reshape(len(x), -1).mean(1)
+    x = x.detach().to(x_hat.device)
+    per_image = ((x_hat.detach().float() - x.float()) ** 2).reshape(len(x), -1).mean(1)
     return float((10 * torch.log10(data_range**2 / per_image.clamp_min(1e-12))).mean())
 
 

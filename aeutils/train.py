@@ -94,7 +94,9 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
     model: any course model; its ``loss(batch)`` is minimized unless ``loss_fn(model, batch)`` is
         given.
     x: (n, ...) the whole training set (images in [0, 1], or token ids); moved to ``device``
-        (default ``aeutils.device()``) once.
+        (default ``aeutils.device()``) once. Its value range is read once, and every batch the
+        loss gets carries it (``validate.with_range``): the loss's value checks of the batch read
+        nothing from the device.
     epochs: passes over the data (for ``optimizer="lbfgs"``: L-BFGS steps of up to 20 iterations);
         default 20.
     batch_size: mini-batch size; ``None`` (or >= n) means full batch, best for small data sets;
@@ -107,93 +109,108 @@ def fit(model: nn.Module, x: torch.Tensor, *, epochs: int = UNSET, batch_size: i
     L-BFGS, because mini-batch Adam leaves a linear autoencoder far from PCA's optimum.
     schedule: ``"onecycle"`` (warm-up then cosine decay, a robust default) or ``"constant"``.
     x_val: optional held-out data; its loss is logged each epoch (no gradients, eval mode).
+    seed: the shuffling's seed (the model's initial weights are the caller's).
+    callback: ``callback(epoch, model)`` after each epoch.
     """
     recipe = fit_recipe(model, optimizer=optimizer, batch_size=batch_size, epochs=epochs, lr=lr)
-    optimizer, batch_size, epochs, lr = (recipe[k] for k in ("optimizer", "batch_size", "epochs", "lr"))
-    if epochs <= 0:
-        raise ValueError(f"epochs must be positive, got {epochs}")
-    if optimizer not in ("adam", "lbfgs"):
-        raise ValueError(f"optimizer must be 'adam' or 'lbfgs', got {optimizer!r}")
-    if schedule not in ("onecycle", "constant"):
-        raise ValueError(f"schedule must be 'onecycle' or 'constant', got {schedule!r}")
-    if not isinstance(x, torch.Tensor) or len(x) == 0:
-        raise ValueError("x must be a non-empty tensor holding the whole training set")
+    _check_settings(recipe, schedule, x)
     where = torch.device(device) if device is not None else default_device()
     model.to(where)
     x = x.to(where)
     x_val = x_val.to(where) if x_val is not None else None
+    x_range = validate.read_range(x)  # the training set's value check: one host sync per fit
     loss_fn = loss_fn or _default_loss
     n = len(x)
-    batch = n if batch_size is None or batch_size >= n else int(batch_size)
-    steps = math.ceil(n / batch)
-    history = History()
-    start = time.perf_counter()
-    params = [p for p in model.parameters() if p.requires_grad]
+    batch = n if recipe["batch_size"] is None or recipe["batch_size"] >= n else int(recipe["batch_size"])
+    history, start = History(), time.perf_counter()
+    opt, scheduler = _optimizer(model, recipe, weight_decay, schedule, steps=math.ceil(n / batch))
     shuffle = rng.generator(seed)
-
-    if optimizer == "lbfgs":
-        opt: torch.optim.Optimizer = torch.optim.LBFGS(
-            params, lr=1.0, max_iter=20, history_size=50, line_search_fn="strong_wolfe",
-            tolerance_grad=1e-10, tolerance_change=1e-14)
-        scheduler = None
-    else:
-        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-        scheduler = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps,
-                                                         pct_start=0.1)
-                     if schedule == "onecycle" else None)
-
-    # Validate once per fit, not per step: the data's value range is read here (one host sync),
-    # the first step runs every input check, later steps reuse that range (aeutils.validate).
-    trusted = validate.trusting(x)
-    bar = tqdm(range(epochs), desc=desc or type(model).__name__, disable=quiet, leave=True)
-    with trusted as data:
-        for epoch in bar:
-            model.train()
-            if optimizer == "lbfgs":
-                data.batch = x
-
-                def closure() -> torch.Tensor:
-                    opt.zero_grad()
-                    value = loss_fn(model, x)
-                    value.backward()
-                    return value
-
-                opt.step(closure)
-                data.active = True  # the first L-BFGS step ran every check
-                with torch.no_grad():
-                    epoch_loss = float(loss_fn(model, x))
-            else:
-                order = rng.randperm(n, shuffle, where) if batch < n else None
-                total = torch.zeros((), device=where)
-                for i in range(steps):
-                    xb = x if order is None else x[order[i * batch:(i + 1) * batch]]
-                    data.batch = xb
-                    value = loss_fn(model, xb)
-                    opt.zero_grad(set_to_none=True)
-                    value.backward()
-                    opt.step()
-                    if scheduler is not None:
-                        scheduler.step()
-                    total += value.detach() * len(xb)
-                    data.active = True  # the first step ran every check
-                epoch_loss = float(total) / n  # one device sync per epoch, not per batch
-            if not math.isfinite(epoch_loss):
-                raise FloatingPointError(f"the training loss became {epoch_loss} at epoch "
-                                         f"{epoch + 1}; lower lr (now {lr}).")
-            history.loss.append(epoch_loss)
-            history.lr.append(opt.param_groups[0]["lr"])
-            postfix = {"loss": f"{epoch_loss:.4g}"}
-            if x_val is not None:
-                with validate.checking_all():  # held-out data: checked, once per epoch
-                    history.val_loss.append(evaluate(model, x_val, loss_fn=loss_fn))
-                postfix["val"] = f"{history.val_loss[-1]:.4g}"
-            bar.set_postfix(postfix)
-            if callback is not None:
-                with validate.checking_all():
-                    callback(epoch, model)
+    bar = tqdm(range(recipe["epochs"]), desc=desc or type(model).__name__, disable=quiet, leave=True)
+    for epoch in bar:
+        model.train()
+        if recipe["optimizer"] == "lbfgs":
+            epoch_loss = lbfgs_epoch(model, validate.with_range(x, x_range), loss_fn, opt)
+        else:
+            epoch_loss = adam_epoch(model, x, x_range, loss_fn, opt, scheduler, batch, shuffle)
+        if not math.isfinite(epoch_loss):
+            raise FloatingPointError(f"the training loss became {epoch_loss} at epoch "
+                                     f"{epoch + 1}; lower lr (now {recipe['lr']}).")
+        history.loss.append(epoch_loss)
+        history.lr.append(opt.param_groups[0]["lr"])
+        postfix = {"loss": f"{epoch_loss:.4g}"}
+        if x_val is not None:
+            history.val_loss.append(evaluate(model, x_val, loss_fn=loss_fn))
+            postfix["val"] = f"{history.val_loss[-1]:.4g}"
+        bar.set_postfix(postfix)
+        if callback is not None:
+            callback(epoch, model)
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def adam_epoch(model: nn.Module, x: torch.Tensor, x_range: validate.Range | None, loss_fn: LossFn,
+               opt: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler | None,
+               batch: int, shuffle: torch.Generator) -> float:
+    """One pass over ``x`` (n, ...) in mini-batches of ``batch``, shuffled by ``shuffle`` (none
+    when ``batch >= n``); each batch goes to ``loss_fn`` marked with ``x_range``. Returns the
+    epoch's mean loss, read from the device once (never per batch)."""
+    n = len(x)
+    order = rng.randperm(n, shuffle, x.device) if batch < n else None
+    total = torch.zeros((), device=x.device)
+    for first in range(0, n, batch):
+        xb = x if order is None else x[order[first:first + batch]]
+        value = loss_fn(model, validate.with_range(xb, x_range))
+        opt.zero_grad(set_to_none=True)
+        value.backward()
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+        total += value.detach() * len(xb)
+    return float(total) / n
+
+
+def lbfgs_epoch(model: nn.Module, x: torch.Tensor, loss_fn: LossFn,
+                opt: torch.optim.LBFGS) -> float:
+    """One L-BFGS step on the whole of ``x`` (up to 20 evaluations of the loss and its gradient);
+    returns the loss after it (one host sync)."""
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        value = loss_fn(model, x)
+        value.backward()
+        return value
+
+    opt.step(closure)
+    with torch.no_grad():
+        return float(loss_fn(model, x))
+
+
+def _check_settings(recipe: dict, schedule: str, x: torch.Tensor) -> None:
+    if recipe["epochs"] <= 0:
+        raise ValueError(f"epochs must be positive, got {recipe['epochs']}")
+    if recipe["optimizer"] not in ("adam", "lbfgs"):
+        raise ValueError(f"optimizer must be 'adam' or 'lbfgs', got {recipe['optimizer']!r}")
+    if schedule not in ("onecycle", "constant"):
+        raise ValueError(f"schedule must be 'onecycle' or 'constant', got {schedule!r}")
+    if not isinstance(x, torch.Tensor) or len(x) == 0:
+        raise ValueError("x must be a non-empty tensor holding the whole training set")
+
+
+def _optimizer(model: nn.Module, recipe: dict, weight_decay: float, schedule: str,
+               steps: int) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
+    """The optimizer of ``recipe`` over the trainable parameters, and Adam's schedule (``steps``
+    per epoch); L-BFGS has no schedule."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if recipe["optimizer"] == "lbfgs":
+        return torch.optim.LBFGS(params, lr=1.0, max_iter=20, history_size=50,
+                                 line_search_fn="strong_wolfe", tolerance_grad=1e-10,
+                                 tolerance_change=1e-14), None
+    opt = torch.optim.Adam(params, lr=recipe["lr"], weight_decay=weight_decay)
+    if schedule == "constant":
+        return opt, None
+    return opt, torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=recipe["lr"], total_steps=recipe["epochs"] * steps, pct_start=0.1)
 
 
 @torch.no_grad()

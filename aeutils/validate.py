@@ -2,89 +2,65 @@
 
 Checks of dtype and shape cost nothing. Checks of *values* (images in [0, 1], token ids below the
 vocabulary size, activations in [0, 1]) read a number back from the device: on a GPU each is a
-host synchronisation. ``train.fit`` therefore validates once per call, not once per step (see
-:func:`trusting`): the whole training set's value range is read once up front, the first step
-runs every check, and the later steps reuse what was read. Outside ``fit`` every public call
-checks its inputs itself.
+host synchronisation. A tensor can therefore carry its value range (:func:`with_range` makes a
+:class:`KnownRange`), and a value check of it uses that range without touching the device.
+``train.fit`` reads its training set's range once (:func:`read_range`) and passes each mini-batch
+to the loss marked with it: the training data is validated once per ``fit``, and no check reads
+the device per step. Every other tensor (a model's output, a corrupted copy, held-out data) is
+checked where it is used, inside ``fit`` as outside: the checks read nothing but their arguments.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
+from collections.abc import Sequence
 
 import torch
 
+Range = tuple[float, float]
 
-class TrustedData:
-    """What ``fit`` knows about its training data while it trains (see :func:`trusting`).
 
-    bounds: ``(min, max)`` of the whole training set, read from the device once (``None`` for
-    dtypes without an order, e.g. bool). batch: the mini-batch of it being trained on now (set by
-    ``fit`` before each step). active: False during the first step, whose checks all run.
+class KnownRange(torch.Tensor):
+    """A tensor that carries ``bounds``, the ``(min, max)`` of its values (see :func:`with_range`).
+
+    ``bounds`` is ``None`` where no value check applies (empty, bool or complex data). Operations
+    on it return plain tensors, as for ``nn.Parameter``: a slice, a noisy copy or a model's output
+    does not inherit a range it need not have, and is checked as any tensor is.
     """
 
-    def __init__(self, x: torch.Tensor) -> None:
-        self.bounds: tuple[float, float] | None = None
-        if x.numel() and x.dtype != torch.bool and not x.is_complex():
-            lo, hi = torch.aminmax(x.detach())
-            self.bounds = tuple(float(v) for v in torch.stack([lo, hi]).tolist())  # one sync
-        self.batch: torch.Tensor | None = None
-        self.active = False
+    __torch_function__ = torch._C._disabled_torch_function_impl
+    bounds: Range | None
 
 
-_TRUSTED: ContextVar[TrustedData | None] = ContextVar("aeutils_trusted_data", default=None)
-
-
-@contextlib.contextmanager
-def trusting(x: torch.Tensor) -> Iterator[TrustedData]:
-    """Validate once per ``fit``: ``with trusting(x) as data: ... data.batch = xb ...``.
-
-    Reads ``x``'s value range once. While ``data.active`` is True, a value check of the current
-    ``data.batch`` uses that range (no host sync), and value checks of other tensors (codes,
-    masks, corrupted copies of the batch) are skipped: the first step, run with ``active`` still
-    False, has checked them with the same model. Per thread (a ``ContextVar``).
-    """
-    data = TrustedData(x)
-    token = _TRUSTED.set(data)
-    try:
-        yield data
-    finally:
-        _TRUSTED.reset(token)
-
-
-@contextlib.contextmanager
-def checking_all() -> Iterator[None]:
-    """Every check runs in this block, even inside ``fit`` (e.g. for the held-out data)."""
-    token = _TRUSTED.set(None)
-    try:
-        yield
-    finally:
-        _TRUSTED.reset(token)
-
-
-def value_range(x: torch.Tensor) -> tuple[float, float] | None:
-    """``(min, max)`` of ``x`` for a value check, or ``None`` when the check is not needed.
-
-    Outside ``fit`` (or in its first step) this reads both from the device (one host sync). Inside
-    ``fit`` it returns the training set's range for the batch being trained on, and ``None`` for
-    any other tensor, without touching the device.
-    """
-    trusted = _TRUSTED.get()
-    if trusted is not None and trusted.active:
-        return trusted.bounds if x is trusted.batch else None
-    if x.numel() == 0:
+def read_range(x: torch.Tensor) -> Range | None:
+    """``(min, max)`` of ``x``, read from the device in one host sync; ``None`` for empty, bool or
+    complex data (nothing to compare)."""
+    if x.numel() == 0 or x.dtype == torch.bool or x.is_complex():
         return None
     lo, hi = torch.aminmax(x.detach())
     low, high = torch.stack([lo, hi]).tolist()
     return float(low), float(high)
 
 
-def checking_values() -> bool:
-    """False inside ``fit`` after its first step: value checks of derived tensors are skipped."""
-    trusted = _TRUSTED.get()
-    return trusted is None or not trusted.active
+def with_range(x: torch.Tensor, bounds: Range | None) -> torch.Tensor:
+    """``x`` marked with ``bounds`` (the same data, no copy): its value checks read no device.
+
+    ``bounds`` must hold for every value of ``x``: e.g. the range :func:`read_range` read from the
+    data set ``x`` was sliced from, or ``(0.0, 1.0)`` for a sigmoid's output.
+    """
+    marked = x.as_subclass(KnownRange)
+    marked.bounds = bounds
+    return marked
+
+
+def value_range(x: torch.Tensor) -> Range | None:
+    """``(min, max)`` of ``x`` for a value check, or ``None`` when there is nothing to check.
+
+    A :class:`KnownRange` answers from its ``bounds`` without touching the device; any other
+    tensor is read from it (one host sync).
+    """
+    if isinstance(x, KnownRange):
+        return x.bounds
+    return read_range(x)
 
 
 def _shape(t: torch.Tensor) -> str:

@@ -5,6 +5,10 @@ function; the figure is shown as a PNG image widget under a one-line text read-o
 JupyterLab it is live. Executed headless (nbclient, nbgrader, HTML export) it still leaves a static
 picture: its display bundle carries a plain ``image/png`` of the current state beside the widget
 view, and front ends without a widget manager fall back to that image.
+
+Works with ipywidgets 7.7 (Colab ships 7.7.1) and 8: a widget of 8 offers its display bundle as
+``_repr_mimebundle_``, one of 7 only displays itself (``_ipython_display_``), so on 7 the bundle is
+built here from the widget's model id, as ipywidgets 7 builds it.
 """
 
 from __future__ import annotations
@@ -60,10 +64,26 @@ class Explorer:
         self.image.value = self.png
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle = dict(widget_view_bundle(self.widget, include=include, exclude=exclude))
         bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
         bundle["text/plain"] = self.text
         return bundle
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_view_bundle(widget: W.DOMWidget, include=None, exclude=None) -> dict:
+    """The display bundle of a widget's live view, on ipywidgets 8 (``_repr_mimebundle_``) and 7
+    (which has none: its ``_ipython_display_`` publishes this same view itself)."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+    if getattr(widget, "_view_name", None) is None:  # not a displayable widget
+        return {}
+    # ipywidgets 7: what Widget._ipython_display_ publishes, and the call that tells the widget
+    # it is displayed (it runs the widget's on_displayed callbacks)
+    widget._handle_displayed()
+    return {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
 
 
 def _slider(description: str, low: float, high: float, value: float, step: float) -> W.FloatSlider:

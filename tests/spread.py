@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-
-import torch
+import sys
 
 #: Added to every seed of a number-checking test (model init, shuffling, noise, agents).
 #: The data sets and their train/test splits stay fixed: they are the same for every learner.
@@ -28,8 +27,10 @@ PORTABLE_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "A
                     "DNNL_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "COMPATIBLE"}
 
 
-def gen(offset: int = 0) -> torch.Generator:
+def gen(offset: int = 0):
     """A CPU ``torch.Generator`` seeded with ``SEED + offset`` (``offset`` tells draws apart)."""
+    import torch
+
     return torch.Generator().manual_seed(SEED + offset)
 
 
@@ -47,3 +48,9 @@ def record(where: str, measured: list[float]) -> None:
                        "values": [float(v) for v in measured]})
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
+
+
+if __name__ == "__main__":  # `python tests/spread.py portable`: the settings, for the Makefile
+    if sys.argv[1:] != ["portable"]:
+        raise SystemExit("usage: python tests/spread.py portable")
+    print(" ".join(f"{name}={value}" for name, value in PORTABLE_KERNELS.items()))

@@ -172,3 +172,38 @@ def test_sources_are_committed_without_outputs(aid):
     for cell in _source(aid)["cells"]:
         if cell["cell_type"] == "code":
             assert not cell.get("outputs") and cell.get("execution_count") is None
+
+
+#: a draw on the input's device with the notebook's (CPU) generator: raises on a GPU (issue 20)
+RANDOM_CALL = re.compile(r"torch\.(randperm|randn|rand|randint|normal|bernoulli)\(")
+
+
+def _device_unsafe_draws(text: str) -> list[tuple[str, str]]:
+    """(the call, the 40 characters after it) of every torch draw with both generator= and
+    device=<tensor>.device among its arguments."""
+    found = []
+    for match in RANDOM_CALL.finditer(text):
+        depth, i = 1, match.end()
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        call = text[match.start():i]
+        if "generator=" in call and re.search(r"device=\w+\.device", call):
+            found.append((call, text[i:i + 40]))
+    return found
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_no_text_or_solution_draws_on_the_device_with_a_cpu_generator(aid):
+    for nb in (_source(aid), _release(aid)):
+        for cell in nb["cells"]:
+            for call, after in _device_unsafe_draws(_src(cell)):
+                assert cell["cell_type"] == "markdown" and "fails" in after, (
+                    f"{aid} ({_meta(cell).get('grade_id')}) draws on the device with the notebook's CPU "
+                    f"generator: {call} (draw where the generator is, then .to(device))")
+
+
+def test_the_device_unsafe_draw_check_sees_what_main_had():
+    old = "order = torch.randperm(len(x), device=x.device, generator=generator)"
+    assert _device_unsafe_draws(old) and not _device_unsafe_draws(
+        "torch.randperm(len(x), generator=generator).to(x.device)")

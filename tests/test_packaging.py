@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
@@ -28,9 +29,31 @@ def _requirement_map(requirements: list[str]) -> dict[str, str]:
     return parsed
 
 
+def _lowest_constraints():
+    spec = importlib.util.spec_from_file_location("lowest_constraints",
+                                                  ROOT / "tools" / "lowest_constraints.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _what_make_setup_installs(project: dict) -> dict[str, str]:
+    """{name: spec} of the core and the dev extra (its extras expanded); a package named twice
+    keeps the spec with the higher lower bound (ipywidgets: core >=7.7, lab >=8.0)."""
+    tools = _lowest_constraints()
+    merged: dict[str, str] = {}
+    for name, spec in (next(iter(_requirement_map([r]).items()))
+                       for r in tools.requirements(project, ("dev",))):
+        lower = re.search(r">=([0-9][^,]*)", spec)
+        if name not in merged or (lower and tools._version_key(lower[1]) > tools._version_key(
+                re.search(r">=([0-9][^,]*)", merged[name])[1])):
+            merged[name] = spec
+    return merged
+
+
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = _requirement_map(project["dependencies"] + project["optional-dependencies"]["dev"])
+    wanted = _what_make_setup_installs(project)
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_deps = environment["dependencies"]
     pip_deps = next(d["pip"] for d in conda_deps if isinstance(d, dict))
@@ -76,6 +99,65 @@ def test_doctor_reports_versions_device_and_data():
     for needle in ("torch", "CUDA available", "aeutils.device(): cpu", "[ok] digits",
                    "[ok] mnist (embedded 5k)", "[ok] natural patches", "[ok] text corpus"):
         assert needle in result.stdout, result.stdout
+    import aeutils
+
+    assert result.stdout.startswith(f"aeutils {aeutils.__version__} ("), result.stdout
+
+
+def test_one_version_named_by_the_package_and_the_changelog():
+    """pyproject reads the version from aeutils/__init__.py; CHANGELOG.md's newest entry names it
+    (docs/releasing.md: bump both, then tag)."""
+    import aeutils
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "aeutils.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", aeutils.__version__), aeutils.__version__
+    entries = re.findall(r"^## \[?(\d+\.\d+\.\d+)\]? - (\d{4}-\d{2}-\d{2})$",
+                         (ROOT / "CHANGELOG.md").read_text(), flags=re.MULTILINE)
+    assert entries, "CHANGELOG.md has no '## X.Y.Z - YYYY-MM-DD' entry"
+    assert entries[0][0] == aeutils.__version__, (
+        f"CHANGELOG.md's newest entry is {entries[0][0]}, the package is {aeutils.__version__}")
+
+
+def test_core_dependencies_are_what_a_lecture_needs_on_colab():
+    """The core leaves out JupyterLab, nbgrader and the dev tools (Colab lacks them and does not
+    need them); make setup still installs them all through the dev extra."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = _requirement_map(project["dependencies"])
+    assert not set(core) & {"jupyterlab", "nbgrader", "pytest", "dask", "jupyterhub"}, core
+    setup = _what_make_setup_installs(project)
+    assert {"jupyterlab", "nbgrader", "dask", "pytest", "playwright"} <= set(setup)
+    assert setup["ipywidgets"] == ">=8.0", "JupyterLab 4 needs ipywidgets 8 (the lab extra)"
+    assert 'pip install --quiet -e ".[dev]"' in (ROOT / "Makefile").read_text()
+
+
+def _colab_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "tools" / "colab_pins.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def test_colab_versions_are_inside_the_core_ranges():
+    """Colab's published versions (tools/colab_pins.txt) satisfy every core range, so installing
+    the course there changes none of them; torch is the one exception, and the Colab cell
+    installs without dependencies because of it (its floor, 2.13, is what was measured)."""
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _colab_pins()
+    assert {"ipywidgets", "numpy", "matplotlib", "scikit-learn", "scikit-image", "tqdm",
+            "mlxtend"} <= set(pins)
+    for name, spec in _requirement_map(project["dependencies"]).items():
+        if name == "torch":
+            assert pins.get("torch") is None, "torch is not pinned: CI installs its CPU build"
+            continue
+        assert name in pins, f"tools/colab_pins.txt has no version of {name}"
+        assert pins[name] in SpecifierSet(spec), f"Colab's {name} {pins[name]} is outside {spec}"
 
 
 def _free_port() -> int:

@@ -95,8 +95,7 @@ def test_00_uniform_noise(recipe):
     err = (train.reconstruct(wide, uniform) - uniform).pow(2).reshape(len(x), -1)
     blank = x.reshape(len(x), -1).std(0) == 0
     check("00_recipe", "00-uniform-noise",
-          [float(err.mean()), int(blank.sum()), float(err[:, blank].mean()), float(err[:, ~blank].mean())],
-          rel=0.1)
+          [float(err.mean()), int(blank.sum()), float(err[:, blank].mean()), float(err[:, ~blank].mean())])
 
 
 def test_00_nonlinear_bottleneck(recipe):
@@ -106,16 +105,17 @@ def test_00_nonlinear_bottleneck(recipe):
     ratio = {name: metrics.reconstruction_error(m, noise_images) / metrics.reconstruction_error(m, x)
              for name, m in [("linear", trained[8]), ("mlp", mlp)]}
     check("00_recipe", "00-nonlinear", [metrics.reconstruction_error(mlp, x), ratio["mlp"],
-                                        ratio["linear"]], rel=0.15)
+                                        ratio["linear"]])
 
 
 def test_00_code_size_64_and_60(recipe):
     x, noise_images, trained = recipe
     measured = []
-    for k in (64, 60):
-        measured += [metrics.reconstruction_error(trained[k], x),
-                     metrics.reconstruction_error(trained[k], noise_images)]
-    check("00_recipe", "00-code-64", measured, rel=0.25, abs_=3e-5)
+    for k in (64, 60):                       # in units of 1e-5, as the answer states them
+        measured += [1e5 * metrics.reconstruction_error(trained[k], x),
+                     1e5 * metrics.reconstruction_error(trained[k], noise_images)]
+    check("00_recipe", "00-code-64", measured)
+    assert max(measured) < 0.01 * 1e5 * float(x.var(0).mean())    # "essentially zero"
 
 
 def test_00_where_to_stop(recipe):
@@ -123,7 +123,7 @@ def test_00_where_to_stop(recipe):
     err = metrics.reconstruction_error(trained[16], x)
     kept = 1 - err / float(x.var(0).mean())          # share of the pixel variance it rebuilds
     gap = metrics.reconstruction_error(trained[16], noise_images) - err
-    check("00_recipe", "00-where-to-stop", [16, err, 100 * kept, gap], rel=0.1)
+    check("00_recipe", "00-where-to-stop", [16, err, 100 * kept, gap])
 
 
 # ---- 01_bottleneck --------------------------------------------------------------------------------
@@ -139,9 +139,9 @@ def test_01_strong_l2(digits):
         alignment.append(metrics.direction_alignment(model.principal_directions(),
                                                      pca4.components).min())
         singular.append(torch.linalg.svdvals(model.decoder_basis()).max())
-    assert singular[1] < 1e-3                      # the answer's "the decoder is switched off"
     check("01_bottleneck", "01-strong-l2", [errors[1], float(x.var(0).mean()), errors[0],
-                                            alignment[1]], rel=0.05)
+                                            alignment[1]])
+    assert singular[1] < 1e-3                      # the answer's "the decoder is switched off"
 
 
 def test_01_adam_at_k16(digits):
@@ -152,7 +152,7 @@ def test_01_adam_at_k16(digits):
     ratio = metrics.reconstruction_error(lae, x) / pca16.error
     angle = metrics.principal_angles(lae.decoder_basis(), pca16.components.T).max()
     spectrum = metrics.pca(x, 17).explained_variance
-    check("01_bottleneck", "01-adam-k16", [ratio, angle, spectrum[15] / spectrum[16]], rel=0.1)
+    check("01_bottleneck", "01-adam-k16", [ratio, angle, spectrum[15] / spectrum[16]])
 
 
 #: lecture 01's MLP (and conv) recipe: `train.fit(model, x_train, epochs=8, batch_size=64, lr=1e-2)`
@@ -176,8 +176,8 @@ def test_01_short_training(mnist_bottleneck):
     (x_train, x_test, _, _), mlp = mnist_bottleneck
     one, three = (metrics.reconstruction_error(mlp(16, epochs=epochs), x_test) for epochs in (1, 3))
     pca = metrics.pca(x_train, 16, x_test).error
+    check("01_bottleneck", "01-short-training", [one, pca, one / pca, three])
     assert one > pca > three                   # the answer's "No" after 1 epoch, "yes" after 3
-    check("01_bottleneck", "01-short-training", [one, pca, one / pca, three], rel=0.1)
 
 
 def test_01_conv(mnist_bottleneck):
@@ -195,12 +195,11 @@ def test_01_conv(mnist_bottleneck):
         cpu_seconds[name] = time.process_time() - start
     error = {name: metrics.reconstruction_error(m, x_test) for name, m in trained.items()}
     size = {name: sum(p.numel() for p in m.parameters()) for name, m in trained.items()}
-    # the answer's "about as good" (within 5%), with fewer than a fifth of the parameters
-    assert abs(error["conv"] / error["mlp"] - 1) < 0.05 and size["conv"] < size["mlp"] / 5
-    assert cpu_seconds["conv"] > 1.5 * cpu_seconds["mlp"]
     check("01_bottleneck", "01-conv", [error["conv"], error["mlp"], size["conv"], size["mlp"],
-                                       cpu_seconds["conv"] / cpu_seconds["mlp"]],
-          rel=0.1, abs_=[0, 0, 0, 0, 1.0])
+                                       cpu_seconds["conv"] / cpu_seconds["mlp"]])
+    # the answer's "never more than about a quarter worse", with a seventh of the parameters
+    assert error["conv"] < 1.25 * error["mlp"] and size["conv"] < size["mlp"] / 5
+    assert cpu_seconds["conv"] > 1.3 * cpu_seconds["mlp"]
 
 
 def test_01_deeper_2d_code(mnist_bottleneck):
@@ -211,8 +210,8 @@ def test_01_deeper_2d_code(mnist_bottleneck):
         measured += [metrics.reconstruction_error(model, x_test),
                      metrics.linear_probe(train.encode(model, x_train), y_train,
                                           train.encode(model, x_test), y_test, max_iter=300)]
-    assert measured[2] > measured[0] and measured[3] < measured[1]   # the answer's "Not here"
-    check("01_bottleneck", "01-deeper-2d", measured, rel=0.1)
+    check("01_bottleneck", "01-deeper-2d", measured)
+    assert measured[3] <= measured[1] + 0.01       # "in no run is the deeper model's probe better"
 
 
 # ---- 03_sparse ------------------------------------------------------------------------------------
@@ -228,7 +227,7 @@ def test_03_large_lambda():
         loss.backward()
         opt.step()
     h_l1 = torch.relu(u).detach()
-    check("03_sparse", "03-large-lambda", [int((h_l1 > 0).sum()), float(h_l1[3])], rel=0.01)
+    check("03_sparse", "03-large-lambda", [int((h_l1 > 0).sum()), float(h_l1[3])])
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +250,9 @@ def test_03_topk_k(sparse_digits):
     for k in (4, 16, 64):
         mse, stats = sae(sparsity="topk", k=k)
         measured += [mse, stats.dead_units]
-    check("03_sparse", "03-topk-k", measured, rel=0.15, abs_=[0, 5] * 3)
+    check("03_sparse", "03-topk-k", measured)
+    mse, dead = measured[0::2], measured[1::2]
+    assert mse[0] > mse[1] > mse[2] and dead[0] > dead[1] > dead[2]   # "a larger k ..."
 
 
 def test_03_lifetime_fraction(sparse_digits):
@@ -260,7 +261,7 @@ def test_03_lifetime_fraction(sparse_digits):
     for fraction in (0.01, 0.05):
         mse, stats = sae(sparsity="lifetime", fraction=fraction)
         measured += [mse, stats.mean_l0, stats.dead_units]
-    check("03_sparse", "03-lifetime-fraction", measured, rel=0.15, abs_=[0, 0, 5] * 2)
+    check("03_sparse", "03-lifetime-fraction", measured)
 
 
 def test_03_undercomplete(sparse_digits):
@@ -268,7 +269,8 @@ def test_03_undercomplete(sparse_digits):
     none32, _ = sae(code=32, sparsity="none")
     none256, _ = sae(code=256, sparsity="none")
     l1_32, stats = sae(code=32, sparsity="l1", weight=1e-2)
-    check("03_sparse", "03-undercomplete", [none32, none256, l1_32, stats.mean_l0], rel=0.15)
+    check("03_sparse", "03-undercomplete", [none32, none256, l1_32, stats.mean_l0])
+    assert none256 < 0.5 * none32          # the wide unpenalized code nearly copies
 
 
 def test_03_mnist(mnist_split):
@@ -292,10 +294,10 @@ def test_03_mnist(mnist_split):
             atoms = filters.energy_concentration(model.dictionary().T[busiest], top=40).mean()
     pixels = metrics.linear_probe(x_train, y_train, x_test, y_test)
     pca = filters.energy_concentration(metrics.pca(x_train, 64).components, top=40).mean()
-    assert min(probe["top-k"], probe["lifetime"]) > pixels + 0.015
-    assert atoms < pca + 0.1                # barely more localized than PCA's global components
     measured += [probe["top-k"], probe["lifetime"], pixels, mse["top-k"], mse["lifetime"], atoms, pca]
-    check("03_sparse", "03-mnist", measured, rel=0.05, abs_=[0, 0.01, 0.01, 0, 0, 0, 0, 0, 0, 0])
+    check("03_sparse", "03-mnist", measured)
+    assert min(probe["top-k"], probe["lifetime"]) > pixels + 0.005
+    assert atoms < pca + 0.1                # barely more localized than PCA's global components
 
 
 def test_03_smaller_c(sparse_digits):
@@ -306,7 +308,7 @@ def test_03_smaller_c(sparse_digits):
         clf = metrics.logistic_regression("l1", C=c, max_iter=3000, tol=1e-3)
         clf.fit(flat_train, y_train.numpy())
         measured += [float((clf.coef_ != 0).sum(1).mean()), clf.score(flat_test, y_test.numpy())]
-    check("03_sparse", "03-smaller-c", measured, rel=0.1)
+    check("03_sparse", "03-smaller-c", measured)
 
 
 def test_03_unwhitened_patches():
@@ -317,7 +319,7 @@ def test_03_unwhitened_patches():
         model = _seeded(lambda: models.SparseAutoencoder((1, 8, 8), 128, sparsity="l1", weight=3e-2))
         train.fit(model, images, epochs=30, batch_size=256, lr=3e-3, device="cpu", quiet=True)
         localization.append(filters.energy_concentration(model.dictionary().T, top=8).mean())
-    check("03_sparse", "03-unwhitened", localization, rel=0.1)
+    check("03_sparse", "03-unwhitened", localization)
 
 
 # ---- 04_denoising ---------------------------------------------------------------------------------
@@ -360,15 +362,27 @@ def test_04_salt_and_pepper(denoisers):
                                                           gen(1))}
     measured = [_psnr(sp, xt, x_test) for xt in tests.values()]
     measured.insert(3, metrics.psnr(tests["salt and pepper 0.2"], x_test))   # input, then output
-    check("04_denoising", "04-salt-and-pepper", measured, rel=0.05)
+    check("04_denoising", "04-salt-and-pepper", measured)
+    # "each specialist wins its own column and the plain autoencoder wins on clean digits"
+    assert _psnr(model("gaussian", 0.4), tests["gaussian 0.4"], x_test) > measured[0]
+    assert _psnr(model("masking", 0.5), tests["masking 0.5"], x_test) > measured[1]
+    assert _psnr(model(), x_test, x_test) > measured[2]
 
 
 def test_04_weak_noise(denoisers):
     (_, x_test, _, _), _, model = denoisers
     weak = noise.gaussian(x_test, 0.1, gen(1))
     dae = model("gaussian", 0.4)
-    check("04_denoising", "04-weak-noise", [metrics.psnr(weak, x_test), _psnr(dae, weak, x_test),
-                                            _psnr(model(), weak, x_test)], rel=0.05)
+    # what the denoiser was trained on: clipped sigma = 0.4 noise, whose mean is not 0 where the
+    # clip bites (black pixels can only get brighter, white ones only darker)
+    strong = noise.gaussian(x_test, 0.4, gen(2)) - x_test
+    black, white = x_test == 0, x_test >= 0.99
+    measured = [metrics.psnr(weak, x_test), _psnr(dae, weak, x_test), _psnr(dae, x_test, x_test),
+                float(strong[black].mean()), float(strong[white].mean()),
+                _psnr(model(), weak, x_test)]
+    check("04_denoising", "04-weak-noise", measured)
+    assert measured[1] < measured[0] and measured[5] < measured[0]   # "worse than doing nothing"
+    assert measured[2] < measured[1]        # "from truly clean digits it does even worse"
 
 
 def test_04_narrow_plain(denoisers):
@@ -377,7 +391,8 @@ def test_04_narrow_plain(denoisers):
     for code_size in (64, 16):
         measured += [_psnr(model(code_size=code_size), x_noisy, x_test),
                      _psnr(model(code_size=code_size), x_test, x_test)]
-    check("04_denoising", "04-narrow-plain", measured, rel=0.05)
+    check("04_denoising", "04-narrow-plain", measured)
+    assert measured[3] < measured[1] + 0.1          # "in every run the narrow code is as good or worse"
 
 
 def test_04_mixture(denoisers):
@@ -401,14 +416,14 @@ def test_04_mixture(denoisers):
            for name, m in (("mixed", mixed), ("plain", model()),
                            ("gaussian", model("gaussian", 0.4)), ("masking", model("masking", 0.5)))}
     noises = ("gaussian", "masking", "salt_and_pepper")
+    check("04_denoising", "04-mixture",
+          [row["mixed"][t] for t in ("gaussian", "masking", "clean", "salt_and_pepper")]
+          + [row["plain"][t] for t in noises]
+          + [row["gaussian"]["gaussian"], row["masking"]["masking"]])
     assert all(row["mixed"][t] > row["plain"][t] + 0.5 for t in noises)
     assert all(row["mixed"][t] < row[t][t] for t in ("gaussian", "masking"))
     assert max(row["gaussian"]["clean"], row["masking"]["clean"]) < row["mixed"]["clean"]
     assert row["mixed"]["clean"] < row["plain"]["clean"] - 1
-    check("04_denoising", "04-mixture",
-          [row["mixed"][t] for t in ("gaussian", "masking", "clean", "salt_and_pepper")]
-          + [row["plain"][t] for t in noises]
-          + [row["gaussian"]["gaussian"], row["masking"]["masking"]], rel=0.02)
 
 
 def test_04_knn_probe(denoisers):
@@ -426,9 +441,9 @@ def test_04_knn_probe(denoisers):
                                          torch.as_tensor(codes[1]), y_test))
     measured.append(metrics.linear_probe(x_train, y_train, x_test, y_test))
     knn_code, knn_pixels, linear_code, linear_pixels = measured
-    # the ranking turns around: the code wins under the linear probe, the pixels under 5-NN
-    assert linear_code > linear_pixels and knn_pixels > knn_code + 0.01
-    check("04_denoising", "04-knn", measured, rel=0.03)
+    check("04_denoising", "04-knn", measured)
+    # the pixels win under 5-NN; under the linear probe the two are level
+    assert knn_pixels > knn_code and abs(linear_code - linear_pixels) < 0.02
 
 
 # ---- 06_vae ---------------------------------------------------------------------------------------
@@ -497,18 +512,18 @@ def test_06_short_training(binarized, vaes):
     short = _held_out_elbo(vaes(epochs=5), x_test)
     full = _held_out_elbo(vaes(), x_test)
     check("06_vae", "06-five-epochs", [short, full, baseline,
-                                       100 * (short - baseline) / (full - baseline)], rel=0.03)
+                                       100 * (short - baseline) / (full - baseline)])
 
 
 def test_06_beta(binarized, vaes):
     x_test = binarized[1]
     recon1, kl1 = _terms(vaes(1.0), x_test)
     recon4, kl4 = _terms(vaes(4.0), x_test)
-    check("06_vae", "06-beta", [recon1, kl1, kl4, recon4], rel=0.1)
+    check("06_vae", "06-beta", [recon1, kl1, kl4, recon4])
 
 
 def test_06_beta_zero(binarized, vaes):
-    check("06_vae", "06-beta-zero", list(_terms(vaes(0.0), binarized[1])), rel=0.1)
+    check("06_vae", "06-beta-zero", list(_terms(vaes(0.0), binarized[1])))
 
 
 @pytest.fixture(scope="module")
@@ -548,13 +563,14 @@ def test_06_plain_gaussian_fit(binarized, vaes, judge):
         score = {"prior": judge(plain.decode(z)),
                  "fitted": judge(plain.decode(plain_codes.mean(0) + plain_codes.std(0) * z)),
                  "vae": judge(vae.decode(z))}
-    for i in (0, 1):          # better than N(0, I), still behind the VAE
-        assert score["prior"][i] < score["fitted"][i] < score["vae"][i]
     corr = [_mean_abs_correlation(plain_codes), _mean_abs_correlation(vae_codes)]
-    assert corr[0] > 1.5 * corr[1]
     check("06_vae", "06-plain-gaussian-fit",
           [score["prior"][0], score["fitted"][0], 100 * score["prior"][1], 100 * score["fitted"][1],
-           score["vae"][0], 100 * score["vae"][1]] + corr, rel=0.1)
+           score["vae"][0], 100 * score["vae"][1]] + corr)
+    for i in (0, 1):          # better than N(0, I), up to about the VAE's level
+        assert score["prior"][i] < score["fitted"][i] and score["prior"][i] < score["vae"][i]
+    assert score["fitted"][0] < score["vae"][0] + 0.03
+    assert corr[0] > 1.5 * corr[1]
 
 
 def test_06_corner(binarized, judge):
@@ -571,9 +587,8 @@ def test_06_corner(binarized, judge):
 
     radius = codes2.norm(dim=1)
     beyond = int((radius > corners.norm(dim=1).min()).sum())   # held-out codes beyond the corners
-    assert beyond <= 0.01 * len(codes2)                        # the corners are outside the cloud
-    assert 0.8 * ink(inside) < ink(at_corners) < 1.25 * ink(inside)  # strokes of the usual weight
-    assert judge(at_corners)[0] > judge(inside)[0]             # digits, not noise
     check("06_vae", "06-corner", [beyond, float(radius.max()), ink(at_corners), ink(inside),
-                                  ink(x_test), judge(at_corners)[0], judge(inside)[0]],
-          rel=0.1, abs_=[2, 0, 0, 0, 0, 0, 0])
+                                  ink(x_test), judge(at_corners)[0], judge(inside)[0]])
+    assert beyond <= 0.01 * len(codes2)                        # the corners are outside the cloud
+    assert ink(at_corners) > 0.8 * ink(inside)                 # "as heavy as usual or heavier"
+    assert judge(at_corners)[0] > judge(inside)[0]             # digits, not noise

@@ -93,22 +93,22 @@ def measure_mae_75() -> list[float]:
 
 def test_05_test_rate(bert, prose):
     measured = measure_test_rates(bert, prose)
+    check("05_bert", "05-test-rate", measured)
     assert measured[0] > measured[1] > measured[2]
-    check("05_bert", "05-test-rate", measured, abs_=3.0)
 
 
 def test_05_no_neighbours(prose):
     measured = measure_no_neighbours(prose)
+    check("05_bert", "05-no-neighbours", measured)
     assert measured[0] < measured[1]                 # a plain transformer loses to "the" here
-    check("05_bert", "05-no-neighbours", measured, abs_=[3.0, 1.0])
 
 
 def test_05_copy_longer(prose):
-    check("05_bert", "05-copy-longer", measure_copy_longer(prose), abs_=1.0)
+    check("05_bert", "05-copy-longer", measure_copy_longer(prose))
 
 
 def test_05_mae_75():
-    check("05_bert", "05-mae-75", measure_mae_75(), abs_=5.0)
+    check("05_bert", "05-mae-75", measure_mae_75())
 
 
 # ---- lecture 08 ----------------------------------------------------------------------------
@@ -157,12 +157,12 @@ def measure_tied_only(bert, prose) -> list[float]:
 
 
 def test_08_k1(toy):
-    check("08_sae_today", "08-k1", measure_k1(toy), abs_=[0.03, 8])
+    check("08_sae_today", "08-k1", measure_k1(toy))
 
 
 def test_08_l1_weak(toy):
-    check("08_sae_today", "08-l1-weak", measure_l1_weak(toy), abs_=[0.05, 5, 0.05])
+    check("08_sae_today", "08-l1-weak", measure_l1_weak(toy))
 
 
 def test_08_tied_only(bert, prose):
-    check("08_sae_today", "08-tied-only", measure_tied_only(bert, prose), abs_=[3.0, 0.02])
+    check("08_sae_today", "08-tied-only", measure_tied_only(bert, prose))

@@ -1,4 +1,6 @@
-"""Input validation happens once per ``fit``, not once per step (no host sync per batch).
+"""Input validation happens once per ``fit``, not once per step (no host sync per batch), and
+without a side channel: ``fit`` reads the training set's value range once and hands each batch to
+the loss marked with it (``validate.with_range``); every check reads nothing but its arguments.
 
 ``aeutils.grading_sync.count_host_syncs`` normally ignores the library's own reads; here it counts
 them (only torch's own, e.g. the optimizers' step counters, stay out), so a value check that reads
@@ -11,7 +13,7 @@ import pytest
 import torch
 
 import aeutils.grading_sync as grading_sync
-from aeutils import losses, models, noise, train
+from aeutils import losses, models, noise, train, validate
 from aeutils.grading_sync import count_host_syncs
 
 IMAGES = torch.rand(256, 1, 8, 8, generator=torch.Generator().manual_seed(0))
@@ -83,17 +85,68 @@ def test_a_bad_value_in_a_later_batch_still_stops_fit_with_the_message():
         train.fit(MODELS["masked-tokens"](), tokens, epochs=1, batch_size=16, quiet=True)
 
 
-def test_checks_of_model_outputs_run_in_the_first_step():
-    class BadCodes(torch.nn.Module):  # feeds ReLU codes (not in [0, 1]) to the KL penalty
+def test_checks_of_model_outputs_run_in_every_step():
+    class BadCodes(torch.nn.Module):  # feeds codes to the KL penalty that leave [0, 1] at step 3
         def __init__(self):
             super().__init__()
             self.lin = torch.nn.Linear(64, 8)
+            self.steps = 0
 
         def loss(self, x):
-            return losses.kl_sparsity(torch.relu(self.lin(x.flatten(1))) + 2.0)
+            self.steps += 1
+            shift = 2.0 if self.steps == 3 else 0.0
+            return losses.kl_sparsity(torch.sigmoid(self.lin(x.flatten(1))) + shift)
 
+    model = BadCodes()
     with pytest.raises(ValueError, match="activations in"):
-        train.fit(BadCodes(), IMAGES, epochs=1, batch_size=16, quiet=True)
+        train.fit(model, IMAGES, epochs=1, batch_size=16, quiet=True)
+    assert model.steps == 3
+
+
+def test_a_check_inside_fit_reads_its_argument_like_one_outside():
+    """No state tells a check that it runs inside fit: a bad tensor is caught in any step."""
+    steps = []
+
+    def loss_fn(model, xb):
+        steps.append(len(xb))
+        if len(steps) == 5:
+            noise.gaussian(xb * 3, 0.1)  # a batch scaled out of [0, 1] is a plain tensor again
+        return model.loss(xb)
+
+    with pytest.raises(ValueError, match=r"x must hold values in \[0, 1\], got min .* and max"):
+        train.fit(models.MLPAutoencoder((1, 8, 8), 4, (16,)), IMAGES, epochs=1, batch_size=16,
+                  loss_fn=loss_fn, quiet=True)
+    assert len(steps) == 5
+
+
+def test_the_loss_gets_each_batch_marked_with_the_training_sets_range():
+    x = IMAGES.clone()
+    x[7, 0, 0, 0], x[200, 0, 3, 3] = 0.0, 1.0  # the whole set's range is exactly [0, 1]
+    seen = []
+
+    def loss_fn(model, xb):
+        seen.append((type(xb), validate.value_range(xb)))
+        return model.loss(xb)
+
+    train.fit(models.MLPAutoencoder((1, 8, 8), 4, (16,)), x, epochs=2, batch_size=64,
+              loss_fn=loss_fn, quiet=True)
+    assert seen == [(validate.KnownRange, (0.0, 1.0))] * 8
+    train.fit(models.LinearAutoencoder((1, 8, 8), 4), x, epochs=1, loss_fn=loss_fn, quiet=True)
+    assert {entry for entry in seen[8:]} == {(validate.KnownRange, (0.0, 1.0))}  # L-BFGS too
+
+
+def test_a_known_range_is_not_inherited_by_what_is_computed_from_it():
+    marked = validate.with_range(IMAGES, (0.0, 1.0))
+    assert validate.value_range(marked) == (0.0, 1.0)
+    assert marked.data_ptr() == IMAGES.data_ptr()  # the same data, no copy
+    for derived in (marked * 3, marked[:10], marked.flatten(1), marked + 0):
+        assert type(derived) is torch.Tensor
+    with pytest.raises(ValueError, match=r"got min 0 and max 3"):
+        noise.gaussian(validate.with_range(torch.tensor([[0.0, 3.0]]), (0.0, 3.0)), 0.1)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        noise.gaussian(marked * 3, 0.1)
+    assert validate.read_range(torch.zeros(0)) is None
+    assert validate.read_range(torch.tensor([True])) is None
 
 
 def test_checks_are_back_after_fit_even_when_it_failed():

@@ -67,9 +67,10 @@ class Spread:
     #                     (or the value itself, where no seed or CPU moves it)
 
 
-def run(seed: int, kernels: str, tests: list[str], out: Path) -> float:
-    """One pytest run at ``seed`` with ``kernels``; returns its wall seconds."""
-    log, junit = out / f"{kernels}-seed{seed}.jsonl", out / f"{kernels}-seed{seed}.xml"
+def run(seed: int, kernels: str, tests: list[str], out: Path, tag: str = "") -> float:
+    """One pytest run at ``seed`` with ``kernels``; returns its wall seconds. ``tag`` names a
+    partial rerun (its records replace the run's earlier ones, its failures count apart)."""
+    log, junit = (out / f"{kernels}-seed{seed}{tag}.jsonl", out / f"{kernels}-seed{seed}{tag}.xml")
     log.unlink(missing_ok=True)
     env = {**os.environ, **KERNELS[kernels], "AEUTILS_SPREAD_SEED": str(seed),
            "AEUTILS_SPREAD_LOG": str(log),
@@ -180,12 +181,15 @@ def _round_out(low: float, high: float) -> tuple[float, float, int]:
 
 def summarize(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:
     """Read every run's log and JUnit XML in ``out``."""
-    values: dict[tuple[str, int], list[float]] = defaultdict(list)
-    for log in sorted(out.glob("*.jsonl")):
+    latest: dict[tuple[str, int, str], list[float]] = {}  # a rerun replaces a run's record
+    for log in sorted(out.glob("*.jsonl"), key=lambda path: path.stat().st_mtime):
         for line in log.read_text().splitlines():
             entry = json.loads(line)
-            for i, v in enumerate(entry["values"]):
-                values[entry["key"], i].append(v)
+            latest[entry["key"], entry["seed"], entry["kernels"]] = entry["values"]
+    values: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for (key, _, _), measured in sorted(latest.items()):
+        for i, v in enumerate(measured):
+            values[key, i].append(v)
     failures: dict[str, list[str]] = defaultdict(list)
     for junit in sorted(out.glob("*.xml")):
         for case in ET.parse(junit).iter("testcase"):
@@ -199,14 +203,14 @@ def summarize(out: Path) -> tuple[list[Spread], dict[str, list[str]]]:
         lo, hi, decimals = _round_out(min(low, mean - 3 * sd), max(high, mean + 3 * sd))
         suggest = f"{mean:.4g} (invariant)" if invariant else f"{lo:.{decimals}f}–{hi:.{decimals}f}"
         claim, covered = "", True
-        if ":" in key:
-            lecture, answer = key.split(":", 1)
-            claims = answer_claims(REPO / "lectures" / f"{lecture}.ipynb", answer)
+        lecture, _, answer = key.partition(":")
+        notebook = REPO / "lectures" / f"{lecture}.ipynb"
+        if answer and notebook.is_file():  # an answer's claim (else a test's own record)
+            claims = answer_claims(notebook, answer)
             if index < len(claims):
                 c = claims[index]
                 claim = str(c)
-                # a single number is for what does not vary (the test checks its value)
-                covered = (c.low <= low and high <= c.high) if c.is_range else invariant
+                covered = c.holds(low) and c.holds(high)
         spreads.append(Spread(key, index, len(vals), low, high, mean, sd, claim, covered,
                               suggest))
     return spreads, dict(failures)
@@ -235,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lectures", nargs="+", metavar="NAME",
                         help="execute these lectures (e.g. 02_control) instead of the tests")
     parser.add_argument("--execute-one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--tag", default="", help="name a partial rerun (e.g. -again)")
     parser.add_argument("tests", nargs="*", default=DEFAULT_TESTS,
                         help="pytest arguments (after --), default: the number-checking tests")
     args = parser.parse_args(argv)
@@ -255,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.summarize:
         for kernels in args.kernels:
             for seed in args.seeds:
-                seconds = run(seed, kernels, args.tests, args.out)
+                seconds = run(seed, kernels, args.tests, args.out, args.tag)
                 print(f"spread: seed {seed}, {kernels} kernels: {seconds:.0f} s", flush=True)
     if not args.lectures:
         spreads, failures = summarize(args.out)

@@ -10,7 +10,10 @@ The command line (``aeutils release|grade|feedback``) is a thin layer over these
 - :mod:`.sandbox`  -- the kernel manager and launcher that isolate a student's code
 - :mod:`.integrity` -- static checks of a submission before it runs (unreadable, renamed,
   locked cells tampered with, suspicious code)
-- :mod:`.feedback` -- ``nbgrader generate_feedback`` without hidden tests
+- :mod:`.feedback` -- ``nbgrader generate_feedback`` without hidden tests, with every graded part
+- :mod:`.hidden`   -- which hidden test lines are secret (not also shown by the release)
+- :mod:`.parts`    -- a graded notebook's parts: points, and the failed check's message
+- :mod:`.gradescope` -- the Gradescope autograder zip and its one-submission runner
 - :mod:`.report`   -- CSV and JSON grade reports
 """
 

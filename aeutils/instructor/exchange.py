@@ -18,7 +18,7 @@ import shutil
 from traitlets.config import Config
 
 from .config import CourseError, course_root, make_api
-from .feedback import hidden_lines, leaks
+from .feedback import assignment_hidden, leaks, student_secret
 
 SUBMISSION_FILES = ("submission_secret.txt", "timestamp.txt")
 
@@ -30,15 +30,15 @@ def release_feedback(config: Config, assignment: str) -> list[str]:
         raise CourseError("no course_id configured: set c.CourseDirectory.course_id in "
                           "nbgrader_config.py (students' exchange folders are per course)")
     submitted = root / config.CourseDirectory.get("submitted_directory", "submitted")
-    every = [h for _, lines in hidden_lines(config.CourseDirectory.db_url, assignment).values()
-             for h in lines]
+    hidden = assignment_hidden(config, assignment)
     students, problems = [], []
     for folder in sorted((root / "feedback").glob(f"*/{assignment}")):
         student = folder.parent.name
         html = sorted(folder.glob("*.html"))
         if not html:
             continue
-        if any(leaks(p, every) for p in html):
+        graded = root / "autograded" / student / assignment
+        if any(leaks(p, student_secret(hidden, graded / f"{p.stem}.ipynb")) for p in html):
             problems.append(f"{folder}: contains hidden test code; not released "
                             "(regenerate it with `aeutils feedback`)")
             continue

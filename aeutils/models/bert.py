@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aeutils import losses, noise
+from aeutils import noise
 from aeutils.models.base import AEOutput, CourseModel
 from aeutils.validate import require_integer, require_ndim, value_range
 
@@ -61,7 +61,7 @@ class MaskedTokenDenoiser(CourseModel):
         require_ndim(tokens, (2,), "tokens", "(batch, length)")
         if tokens.shape[1] > self.max_len:
             raise ValueError(f"sequences are {tokens.shape[1]} tokens long; max_len is {self.max_len}")
-        known = value_range(tokens)  # inside fit: read once per fit, not per step
+        known = value_range(tokens)  # in fit: the training set's range, read once
         if known is not None and (known[0] < 0 or known[1] >= self.vocab_size):
             raise ValueError(f"token ids must be in 0..{self.vocab_size - 1}")
 
@@ -84,9 +84,9 @@ class MaskedTokenDenoiser(CourseModel):
         return AEOutput(h, self.decode(h))
 
     def loss(self, tokens: torch.Tensor) -> torch.Tensor:
-        if self.rate == 0:
+        if self.rate == 0:  # every position is scored: masked_token_loss with an all-True mask
             logits = self(tokens).x_hat
-            return losses.masked_token_loss(logits, tokens, torch.ones_like(tokens, dtype=torch.bool))
+            return F.cross_entropy(logits.flatten(0, 1), tokens.flatten())
         self._check(tokens)
         corrupted = noise.bert_mask(tokens, self.mask_id, self.vocab_size, self.rate,
                                     self.generator, self.num_special)

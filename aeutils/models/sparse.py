@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aeutils import losses
+from aeutils import losses, validate
 from aeutils.models.base import Autoencoder
 
 SPARSITIES = ("l1", "kl", "topk", "lifetime", "none")
@@ -138,6 +138,8 @@ class SparseAutoencoder(Autoencoder):
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         if self.aux_k is None:
             h, x_hat = self(x)
+            if self.sparsity == "kl":  # sigmoid codes: in [0, 1] by construction, nothing to read
+                h = validate.with_range(h, (0.0, 1.0))
             if self.normalize_loss:
                 return losses.normalized_mse(x_hat.reshape(len(x), -1), x.reshape(len(x), -1))
             return losses.mse(x_hat, x) + self.penalty(h)

@@ -1,6 +1,18 @@
 """The plausible wrong answers ("mutants") of every real assignment, graded by
 tests/grading/test_real_assignments.py (one `aeutils grade --jobs 2 --device cpu` batch per
-assignment). See mutants.py for what a Mutant is and how it is checked.
+assignment, packed with the independent answers). See mutants.py for what a Mutant is and how it
+is checked.
+
+These were written beside the hidden tests. Where an independent answer (independent_answers.py,
+written from the release alone) makes the same mistake, the mutant was removed to keep CI's
+batches short (issue 20): ae1 pca_wrong_axis (ae1-pca-row-mean), pca_sum_for_mean
+(ae1-pca-per-sample-sum), pca_handoff, fit_unweighted_batch_mean (ae1-fit-mean-of-batch-means),
+fit_losses_on_cpu (ae1-fit-history-on-cpu), fit_item_per_batch, linear_train_set_metric
+(ae1-train-linear-train-error), linear_too_few_epochs, mlp_one_epoch; ae2 l1_mean_for_sum
+(ae2-l1-mean-everything), l1_handoff, subgradient_missing_1_over_B (ae2-subgrad-no-batch),
+subgradient_via_cpu (ae2-subgrad-cpu-zeros), kl_wrong_axis (ae2-kl-mean-over-units), kl_handoff,
+topk_zeros_on_cpu, topk_handoff, atoms_normalized_on_wrong_axis (ae2-sae-row-norm),
+dead_units_wrong_axis (ae2-dead-any-zero), no_resampling (ae2-trainsae-no-fix-copied).
 
 Add a mutant by adding an entry to its assignment's list; a new assignment needs its own list in
 MUTANTS (a test checks every assignment of solutions/ has one).
@@ -19,16 +31,6 @@ _SHUFFLE = ("    for epoch in range(epochs):\n"
 AE1_BOTTLENECK = [
     Mutant("decoder_sign", "linear-ae", (("return self.decoder(h)", "return -self.decoder(h)"),),
            {"test-linear-ae"}, kind="sign flipped"),
-    Mutant("pca_wrong_axis", "pca-error",
-           (("mean = x.mean(dim=0, keepdim=True)", "mean = x.mean(dim=1, keepdim=True)"),),
-           {"test-pca-error"}, kind="wrong axis"),
-    Mutant("pca_sum_for_mean", "pca-error",
-           (("((recon - x) ** 2).mean()", "((recon - x) ** 2).sum(dim=1).mean()"),),
-           {"test-pca-error"}, kind="mean for sum"),
-    Mutant("pca_handoff", "pca-error",
-           (("    x = x.detach().cpu().double()\n",
-             "    return aeutils.metrics.pca(x, k).error\n"),),
-           {"test-pca-error"}, kind="hand-off"),
     Mutant("angles_handoff", "principal-angles",
            (("    qa, _ = torch.linalg.qr(A.detach().cpu().double())\n",
              "    return torch.as_tensor(aeutils.metrics.principal_angles(A, B))\n"),),
@@ -37,17 +39,6 @@ AE1_BOTTLENECK = [
            ((_SHUFFLE, "    order = torch.randperm(n, generator=generator, device=where).to(device)\n"
                        "    for epoch in range(epochs):\n"),),
            {"test-fit-loop"}, kind="shuffled once, not every epoch"),
-    Mutant("fit_unweighted_batch_mean", "fit-loop",
-           (("totals[epoch] += loss.detach() * xb.shape[0]", "totals[epoch] += loss.detach()"),
-            ("return totals / n", "return totals / ((n + batch_size - 1) // batch_size)")),
-           {"test-fit-loop"}, kind="missing factor (batch size)"),
-    Mutant("fit_losses_on_cpu", "fit-loop",
-           (("totals = torch.zeros(epochs, device=device)", "totals = torch.zeros(epochs)"),),
-           {"test-fit-loop"}, kind="wrong device"),
-    Mutant("fit_item_per_batch", "fit-loop",
-           (("totals[epoch] += loss.detach() * xb.shape[0]",
-             "totals[epoch] += loss.item() * xb.shape[0]"),),
-           {"test-fit-loop"}, kind="host sync per batch"),
     Mutant("fit_no_autocast", "fit-loop",
            (("dtype=amp_dtype(device), enabled=amp)", "dtype=amp_dtype(device), enabled=False)"),),
            {"test-fit-amp"}, kind="amp ignored"),
@@ -55,13 +46,6 @@ AE1_BOTTLENECK = [
            (('return torch.float16 if torch.device(device).type == "cuda" else torch.bfloat16',
              "return torch.float16"),),
            {"test-fit-amp"}, kind="wrong constant", loses_any=frozenset({"test-mlp-ae"})),
-    Mutant("linear_train_set_metric", "train-linear",
-           (("_xc = (x_test - mean).to(device)", "_xc = (x_train - mean).to(device)"),),
-           {"test-train-linear"}, kind="training-set metric"),
-    Mutant("linear_too_few_epochs", "train-linear", (("epochs=200", "epochs=5"),),
-           {"test-train-linear"}, kind="too few epochs"),
-    Mutant("mlp_one_epoch", "mlp-ae", (("_epochs = 10", "_epochs = 1"),), {"test-mlp-ae"},
-           kind="too few epochs"),
     Mutant("mlp_code_on_cpu", "mlp-ae",
            (("        h = self.encode(x)\n", "        h = self.encode(x) + torch.zeros(16)\n"),),
            {"test-mlp-ae"}, kind="wrong device"),
@@ -71,52 +55,15 @@ AE1_BOTTLENECK = [
 IMPORT_LOSSES = "from aeutils import losses\n\n\n"
 
 AE2_SPARSE = [
-    Mutant("l1_mean_for_sum", "l1-penalty",
-           (("h.abs().sum(dim=1).mean()", "h.abs().mean(dim=1).mean()"),),
-           {"test-l1-penalty"}, kind="mean for sum", loses_any=frozenset({"test-train-sparse"})),
-    Mutant("l1_handoff", "l1-penalty",
-           (("def l1_penalty(h):", IMPORT_LOSSES + "def l1_penalty(h):"),
-            ("return h.abs().sum(dim=1).mean()", "return losses.l1_sparsity(h)")),
-           {"test-l1-penalty"}, kind="hand-off"),
-    Mutant("subgradient_missing_1_over_B", "l1-subgradient",
-           (("return torch.sign(h) / h.shape[0]", "return torch.sign(h)"),),
-           {"test-l1-subgradient"}, kind="missing factor"),
-    Mutant("subgradient_via_cpu", "l1-subgradient",
-           (("return torch.sign(h) / h.shape[0]", "return torch.sign(h.cpu()) / h.shape[0]"),),
-           {"test-l1-subgradient"}, kind="wrong device"),
-    Mutant("kl_wrong_axis", "kl-penalty", (("h.mean(dim=0)", "h.mean(dim=1)"),),
-           {"test-kl-penalty"}, kind="wrong axis"),
-    Mutant("kl_handoff", "kl-penalty",
-           (("def kl_penalty(h, rho=0.05):", IMPORT_LOSSES + "def kl_penalty(h, rho=0.05):"),
-            ("    rho_hat = h.mean(dim=0)", "    return losses.kl_sparsity(h, rho)\n    rho_hat = h.mean(dim=0)")),
-           {"test-kl-penalty"}, kind="hand-off"),
-    Mutant("topk_zeros_on_cpu", "topk",
-           (("torch.zeros_like(h).scatter", "torch.zeros(h.shape).scatter"),),
-           {"test-topk"}, kind="wrong device",
-           loses_any=frozenset({"test-sae-model", "test-dead-units"})),  # both run the model on meta
-    Mutant("topk_handoff", "topk",
-           (("def topk_activation(h, k):", IMPORT_LOSSES + "def topk_activation(h, k):"),
-            ("    values, index = torch.topk", "    return losses.topk(h, k)\n    values, index = torch.topk")),
-           {"test-topk"}, kind="hand-off", loses_any=frozenset({"test-sae-model"})),
     Mutant("sparse_loss_unweighted", "train-sparse",
            (("F.mse_loss(x_hat, xb) + weight * l1_penalty(h)", "F.mse_loss(x_hat, xb) + l1_penalty(h)"),),
            {"test-train-sparse"}, kind="missing factor"),
-    Mutant("atoms_normalized_on_wrong_axis", "sae-model",
-           (("w.norm(dim=0, keepdim=True)", "w.norm(dim=1, keepdim=True)"),),
-           {"test-sae-model"}, kind="wrong axis", loses_any=frozenset({"test-train-sae"})),
-    Mutant("dead_units_wrong_axis", "dead-units",
-           (("(model.encode(x) != 0).sum(dim=0) == 0", "(model.encode(x) != 0).sum(dim=1) == 0"),),
-           {"test-dead-units"}, kind="wrong axis", loses_any=frozenset({"test-train-sae"})),
     Mutant("resample_scale_constant", "dead-units",
            (("model.encoder.weight[units] = s * r", "model.encoder.weight[units] = 0.2 * r"),),
            {"test-dead-units"}, kind="wrong constant", loses_any=frozenset({"test-train-sae"})),
     Mutant("resample_index_on_cpu", "dead-units",
            (("units = dead.nonzero().flatten()", "units = torch.arange(len(dead))[dead.cpu()]"),),
            {"test-dead-units"}, kind="wrong device"),
-    Mutant("no_resampling", "train-sae",
-           (("history = train_sae(model, x_patches, resample=True)",
-             "history = train_sae(model, x_patches, resample=False)"),),
-           {"test-train-sae"}, kind="the fix left out"),
     Mutant("too_few_epochs", "train-sae",
            (("def train_sae(model, x, epochs=8,", "def train_sae(model, x, epochs=2,"),
             ("history = train_sae(model, x_patches, resample=True)",
@@ -183,10 +130,7 @@ AE3_DENOISING = [
              "x_denoised = dae(aeutils.noise.gaussian(xm_train[:1000], 0.4).to(device))"),
             ("psnr_denoised = aeutils.metrics.psnr(x_denoised, xm_test)",
              "psnr_denoised = aeutils.metrics.psnr(x_denoised, xm_train[:1000].to(device))")),
-           {"test-train-denoising"}, kind="training-set metric",
-           survives="8 epochs do not overfit: the PSNR on 1,000 noisy training images came out within "
-                    "0.05 dB of the held-out one, inside the check's tolerance (atol=0.05 dB), so the "
-                    "value cannot tell the two sets apart"),
+           {"test-train-denoising"}, kind="training-set metric"),
 ]
 
 # ---- ae4_vae ----

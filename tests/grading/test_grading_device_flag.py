@@ -43,3 +43,17 @@ def test_the_kernel_gets_the_batch_device_and_cuda_keeps_its_address_space():
     assert resource.RLIMIT_AS in dict(kernel_limits(cpu))
     assert resource.RLIMIT_AS not in dict(kernel_limits(gpu))
     assert resource.RLIMIT_CPU in dict(kernel_limits(gpu))
+
+
+def test_the_kernel_inherits_the_graders_cpu_kernel_choices_and_nothing_else(monkeypatch):
+    """`make test-portable` grades the solutions with other CPU kernels: the sandbox's clean
+    environment must pass those choices on (or the run would silently grade natively)."""
+    box, work = Path("/nonexistent/box"), Path("/nonexistent/box/work")
+    spec = SandboxSpec(sandbox_base="/x")
+    assert "MKL_CBWR" not in kernel_env(spec, box, work)
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.setenv("SECRET_TOKEN", "grader's")
+    env = kernel_env(spec, box, work)
+    assert (env["MKL_CBWR"], env["ATEN_CPU_CAPABILITY"]) == ("COMPATIBLE", "avx2")
+    assert "SECRET_TOKEN" not in env

@@ -1,13 +1,22 @@
-"""A class on a real JupyterHub: instructor + three students, through the hub and its servers.
+"""A class on a real JupyterHub: an instructor, a TA and three students, through the hub, its
+servers and the course's grading server.
 
 The hub (PyPI ``jupyterhub``, npm ``configurable-http-proxy`` from tools/install_hub.sh) runs on
-127.0.0.1 with random ports, local users made with ``useradd``, LocalProcessSpawner. Students act
-through the hub's REST API and their own servers: nbgrader's Assignments-tab handlers
-(``/assignments/fetch|submit|fetch_feedback``) and the contents API to edit the notebook. Alice
-does it in the browser suite's Chromium instead (tests/browser/hub_login.py): she logs in on the
-hub's login page, fetches in JupyterLab's Assignments tab, and submits there (her notebook is
-edited through the contents API in between); without Chromium or Playwright she goes through REST
-like the others and the test ends skipped, saying why. The instructor uses the command line.
+127.0.0.1 with random ports, local users made with ``useradd``, LocalProcessSpawner, and the
+course's shipped configuration (hub/jupyterhub_config.py, loaded as is): the grading server, a
+JupyterHub service run by the course's own account in the course folder, with formgrader and
+the header that lets its JupyterLab tab frame it (hub/grader/jupyter_server_config.py).
+
+Students act through the hub's REST API and their own servers: nbgrader's Assignments-tab
+handlers (``/assignments/fetch|submit|fetch_feedback``) and the contents API to edit the
+notebook. Alice does it in the browser suite's Chromium instead (tests/browser/hub_login.py): she
+logs in on the hub's login page, fetches in JupyterLab's Assignments tab, and submits there (her
+notebook is edited through the contents API in between). The instructor runs the command line
+(release, collect, grade, export, feedback) and grades written answers by hand in Chromium: the
+grading server's JupyterLab, the model answer in the source notebook, Nbgrader > Formgrader,
+Manual Grading, points and a comment; so does the TA, who then reads the LMS export there.
+Without Chromium or Playwright every browser step goes through REST or nbgrader's Gradebook
+instead, and the test ends skipped, saying why.
 Alice submits a correct notebook, carol a partial one after the due date, dan nothing.
 """
 
@@ -26,9 +35,11 @@ import sys
 import sysconfig
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,14 +51,20 @@ import grading_corpus as corpus  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 import hub_login  # noqa: E402
 
-pytestmark = [pytest.mark.hub, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.hub, pytest.mark.timeout(900)]
 
 BIN = Path(sys.executable).parent
 CHP = REPO / "build" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
+SHIPPED = REPO / "hub" / "jupyterhub_config.py"  # the course's hub configuration, used as is
 COURSE_ID = "autoencoders"
 STUDENTS = ("alice", "carol", "dan")
+GRADERS = ("inst", "ta")  # hub logins in the course's graders group
+ACCOUNTS = ("grader",)  # the Unix account that runs the course's grading server
 BROWSER_STUDENT = "alice"  # she uses JupyterLab's Assignments tab in Chromium
 PASSWORD = "course-test"  # DummyAuthenticator's shared password
+# the hand grades: (grader, student, points, comment)
+HAND_GRADES = (("inst", "alice", 1.0, "Clear and correct: nothing to add."),
+               ("ta", "carol", 0.5, "Half: say why the bottleneck rules out copying."))
 
 
 def _why_skip() -> str | None:
@@ -64,24 +81,42 @@ def user_python(base: Path, user: str) -> str:
     """An interpreter that ``user`` can run, with this environment's packages.
 
     This environment's interpreter may live where other users cannot go (e.g. pyenv under
-    /root, mode 700: the measured pre-flight case (a)). Then the students' servers use a venv
-    of the system's Python of the same version whose ``.pth`` adds this environment's
-    site-packages (readable by all), the set-up docs/hub.md asks for in one step.
+    /root, mode 700: the measured pre-flight case (a)). Then the servers use a copy of that
+    interpreter (its binary, shared library and standard library: about 75 MB, not its
+    packages) in ``base``, whose ``.pth`` adds this environment's site-packages (readable by
+    all): the set-up docs/hub.md asks for in one step. Not the system's Python of the same
+    version: Debian 12's 3.11.2 has a regular-expression bug with atomic groups that makes
+    soupsieve, hence nbconvert's HTML export, fail ("Invalid character 'i' position 0"), and
+    with it formgrader's grading page and feedback.
     """
     probe = subprocess.run(["runuser", "-u", user, "--", sys.executable, "-c", "import nbgrader"],
                            capture_output=True)
     if probe.returncode == 0:
         return sys.executable
-    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
-    if not system.exists():
-        pytest.skip(f"{sys.executable} cannot be run by other users and there is no {system}: "
-                    "install the course environment where every user can read it")
-    venv = base / "user-venv"
-    subprocess.run([str(system), "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = next((venv / "lib").glob("python3.*")) / "site-packages"
+    home, dest = Path(sys.base_prefix), base / "python"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    shutil.copytree(home / "lib" / version, dest / "lib" / version, symlinks=True,
+                    ignore=shutil.ignore_patterns("site-packages", "test", "idlelib", "tkinter",
+                                                  "turtledemo", "ensurepip", "lib2to3"))
+    for lib in (home / "lib").glob("libpython*.so*"):
+        shutil.copy2(lib, dest / "lib" / lib.name, follow_symlinks=False)
+    (dest / "bin").mkdir()
+    shutil.copy2(home / "bin" / version, dest / "bin" / version)
     purelib = Path(sysconfig.get_paths()["purelib"])
-    (site / "course.pth").write_text(f"import site; site.addsitedir({str(purelib)!r})\n")
-    return str(venv / "bin" / "python")
+    (dest / "lib" / version / "site-packages").mkdir()
+    (dest / "lib" / version / "site-packages" / "course.pth").write_text(
+        f"import site; site.addsitedir({str(purelib)!r})\n")
+    wrapper = dest / "bin" / "python"  # its RUNPATH points into /root: name the copy's lib
+    wrapper.write_text(f"#!/bin/sh\nLD_LIBRARY_PATH={dest / 'lib'}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}"
+                       f" exec {dest / 'bin' / version} \"$@\"\n")
+    wrapper.chmod(0o755)
+    probe = subprocess.run(["runuser", "-u", user, "--", str(wrapper), "-c", "import nbgrader"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"{sys.executable} cannot be run by other users, nor a copy of it "
+                    f"({probe.stderr.strip()[-300:]}): install the course environment where "
+                    "every user can read it")
+    return str(wrapper)
 
 
 def _port() -> int:
@@ -93,12 +128,16 @@ def _port() -> int:
 class Hub:
     def __init__(self, base: Path, users: dict[str, str]) -> None:
         self.port, self.hub_port, self.proxy_api_port = _port(), _port(), _port()
+        self.grading_port = _port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = secrets.token_hex(16)
         self.users = users
         self.base = base
 
-    def start(self, exchange: Path, python: str) -> None:
+    def start(self, exchange: Path, python: str, course: Path, graders: list[str],
+              grader_account: str) -> None:
+        """Start the hub: the test's settings (ports, users, spawner), then the course's shipped
+        configuration, whose settings come from the environment as on a real hub."""
         cfg = self.base / "jupyterhub_config.py"
         env_for_users = {"PATH": f"{Path(python).parent}:{BIN}:/usr/bin:/bin",
                          "AEUTILS_EXCHANGE_ROOT": str(exchange),
@@ -128,15 +167,20 @@ c.Spawner.http_timeout = 120
 c.JupyterHub.services = [{{"name": "course-test", "api_token": {self.token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "course-test", "services": ["course-test"],
     "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"]}}]
+load_subconfig({str(SHIPPED)!r})
 """)
-        env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+        env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
+               "AEUTILS_HUB_GRADERS": ",".join(graders), "AEUTILS_HUB_COURSE_DIR": str(course),
+               "AEUTILS_HUB_GRADER_ACCOUNT": grader_account,
+               "AEUTILS_HUB_GRADING_PORT": str(self.grading_port), "AEUTILS_HUB_PYTHON": python,
+               "AEUTILS_EXCHANGE_ROOT": str(exchange)}
         self.log = (self.base / "hub.log").open("wb")
         self.proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(cfg)], cwd=self.base,
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (self.base / "hub.log").read_text()[-3000:]
+            assert self.proc.poll() is None, self._why()
             try:
                 self.api("GET", "/hub/api/")
                 return
@@ -144,8 +188,21 @@ c.JupyterHub.load_roles = [{{"name": "course-test", "services": ["course-test"],
                 time.sleep(0.5)
         raise AssertionError("the hub did not start:\n" + (self.base / "hub.log").read_text())
 
+    def _why(self) -> str:
+        """The hub's own errors (a proxy's 404 noise aside), then the log's tail."""
+        log = (self.base / "hub.log").read_text(errors="replace")
+        errors = [ln for ln in log.splitlines() if ln.startswith(("[E ", "[C "))]
+        return "\n".join(errors[:20]) + "\n...\n" + log[-2000:]
+
     def api(self, method: str, path: str, body: object = None, token: str | None = None,
             form: dict | None = None) -> object:
+        raw = self.request(method, path, body, token, form)[2]
+        return json.loads(raw) if raw.strip() else None
+
+    def request(self, method: str, path: str, body: object = None, token: str | None = None,
+                form: dict | None = None) -> tuple[int, Any, bytes]:
+        """(status, headers (case-insensitive), body) of a request through the hub's proxy;
+        a GET's HTTP error status is returned, not raised."""
         data = None
         headers = {"Authorization": f"token {token or self.token}"}
         if form is not None:
@@ -155,13 +212,33 @@ c.JupyterHub.load_roles = [{{"name": "course-test", "services": ["course-test"],
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw.strip() else None
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as err:
+            if method != "GET" or path.startswith("/hub/api"):
+                raise
+            return err.code, err.headers, err.read()
+
+    def token_for(self, user: str) -> str:
+        return self.api("POST", f"/hub/api/users/{user}/tokens", {"note": "test"})["token"]
+
+    def wait_for_service(self, name: str, token: str) -> None:
+        """Wait until the hub-managed service ``name`` answers (it starts with the hub)."""
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", f"/services/{name}/api/status", token=token)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(1)
+        raise AssertionError(f"the service {name} did not start:\n"
+                             + (self.base / "hub.log").read_text()[-3000:])
 
     def start_server(self, user: str) -> str:
         """Start ``user``'s server; return a token of theirs for their server's API."""
-        token = self.api("POST", f"/hub/api/users/{user}/tokens", {"note": "test"})["token"]
+        token = self.token_for(user)
         self.api("POST", f"/hub/api/users/{user}/server")
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
@@ -181,10 +258,22 @@ c.JupyterHub.load_roles = [{{"name": "course-test", "services": ["course-test"],
                     pass
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=30)
+                self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
             self.log.close()
+            self._stop_proxy()
+
+    def _stop_proxy(self) -> None:
+        """The proxy runs in a session of its own; JupyterHub 6.1 stops it at shutdown, unless
+        stopping the managed grading service takes it past our wait or fails."""
+        pid_file = self.base / "proxy.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+            if "configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                os.kill(pid, 15)
+        except (OSError, ValueError):
+            pass  # already gone
 
 
 @pytest.fixture
@@ -197,7 +286,7 @@ def local_users():
     suffix = secrets.token_hex(3)
     users = {}
     try:
-        for name in ("inst", *STUDENTS):
+        for name in (*GRADERS, *ACCOUNTS, *STUDENTS):
             user = f"aeu{name}{suffix}"
             subprocess.run(["useradd", "-m", "-d", str(base / user), "-s", "/bin/sh", user],
                            check=True)
@@ -229,7 +318,7 @@ def _quiet_jupyterlab(home: Path, user: str) -> None:
     labconfig.mkdir(parents=True, exist_ok=True)
     (labconfig / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    for path in (labconfig, labconfig / "page_config.json"):
+    for path in (labconfig.parent, labconfig, labconfig / "page_config.json"):
         shutil.chown(path, user)
 
 
@@ -239,13 +328,16 @@ def test_a_class_on_a_real_jupyterhub(local_users):
     exchange = base / "exchange"
     exchange.mkdir()
     os.chmod(exchange, 0o1777)
-    course = base / "course"  # the instructor's course folder (graded as root)
+    course = base / "course"  # the course folder: the grading server runs in it
     shutil.copytree(REPO / "tests" / "fixtures" / "grading" / "course", course,
                     ignore=shutil.ignore_patterns("gradebook.db", "assignments", ".grading"))
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
            "AEUTILS_EXCHANGE_ROOT": str(exchange)}
     _aeutils(course, "release", env=env)
     _nbgrader(course, "release_assignment", corpus.ASSIGNMENT, env=env)
+    # the course folder belongs to the course's account (docs/hub.md): formgrader, run by it,
+    # writes the gradebook; root's later batches write into it and keep it that account's
+    subprocess.run(["chown", "-R", f"{users['grader']}:", str(course)], check=True)
     for name in STUDENTS:  # the students' nbgrader settings (on a real hub: /etc/jupyter)
         home = Path(pwd.getpwnam(users[name]).pw_dir)
         (home / ".jupyter").mkdir(exist_ok=True)
@@ -254,13 +346,17 @@ def test_a_class_on_a_real_jupyterhub(local_users):
             f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
         shutil.chown(home / ".jupyter", users[name])
         shutil.chown(home / ".jupyter" / "nbgrader_config.py", users[name])
-    _quiet_jupyterlab(Path(pwd.getpwnam(users[BROWSER_STUDENT]).pw_dir), users[BROWSER_STUDENT])
+    for name in (BROWSER_STUDENT, "grader"):
+        _quiet_jupyterlab(Path(pwd.getpwnam(users[name]).pw_dir), users[name])
     no_browser = hub_login.why_no_browser()
 
-    hub = Hub(base, {users[n]: n for n in STUDENTS})
-    hub.start(exchange, user_python(base, users["alice"]))
+    hub = Hub(base, {users[n]: n for n in (*STUDENTS, *GRADERS)})
+    python = user_python(base, users["alice"])
+    hub.start(exchange, python, course, [users[n] for n in GRADERS], users["grader"])
     try:
         tokens = {n: hub.start_server(users[n]) for n in STUDENTS}
+        tokens.update({n: hub.token_for(users[n]) for n in GRADERS})
+        _check_grading_server(hub, users, tokens)
 
         def action(name: str, what: str) -> object:
             return hub.api("POST", f"/user/{users[name]}/assignments/{what}",
@@ -285,7 +381,7 @@ def test_a_class_on_a_real_jupyterhub(local_users):
             t_browser = time.monotonic()
             shots = hub_login.fetch_edit_submit(hub.url, users["alice"], PASSWORD,
                                                 corpus.ASSIGNMENT, alice_works)
-            print(f"browser step: {time.monotonic() - t_browser:.1f} s, screenshots "
+            print(f"browser, student: {time.monotonic() - t_browser:.1f} s, screenshots "
                   + ", ".join(p.name for p in shots))
             rest_students = [n for n in STUDENTS if n != BROWSER_STUDENT]
         else:
@@ -316,22 +412,63 @@ def test_a_class_on_a_real_jupyterhub(local_users):
         _aeutils(course, "grade", str(course / "submitted"), env=env)
         from nbgrader.api import Gradebook
 
-        with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        db_url = "sqlite:///" + str(course / "gradebook.db")
+        with Gradebook(db_url) as gb:
             assert sorted(s.id for s in gb.students) == sorted(users[n] for n in STUDENTS)
             assert gb.find_submission(corpus.ASSIGNMENT, users["alice"]).code_score == 5
             assert gb.find_submission(corpus.ASSIGNMENT, users["carol"]).code_score == 2
             assert gb.find_submission(corpus.ASSIGNMENT, users["carol"]).total_seconds_late > 0
-            for name, points in (("alice", 1.0), ("carol", 0.5)):  # formgrader's manual grades
+        assert pwd.getpwuid((course / "gradebook.db").stat().st_uid).pw_name == users["grader"]
+
+        # the written answers, graded by hand: the instructor and the TA in Formgrader
+        lms_rows = (f"{users['alice']},Student,Alice,,6", f"{users['carol']},Student,Carol,,2.3",
+                    f"{users['dan']},Student,Dan,,missing")
+        if no_browser is None:
+            t_browser = time.monotonic()
+            shots = hub_login.grade_by_hand(
+                hub.url, PASSWORD, COURSE_ID, corpus.ASSIGNMENT, Path(corpus.NB).stem,
+                rubric=hub_login.Rubric(f"solutions/{corpus.ASSIGNMENT}/{corpus.NB}",
+                                        "It cannot copy the input"),
+                turns=[hub_login.HandGrade(g, users[g], f"Student, {s.title()}", "written", p,
+                                           c, "why does a bottleneck force structure")
+                       for g, s, p, c in HAND_GRADES],
+                export=hub_login.ExportCheck(lambda: _aeutils(course, "export", env=env),
+                                             "grades-lms.csv", lms_rows))
+            print(f"browser, graders: {time.monotonic() - t_browser:.1f} s, screenshots "
+                  + ", ".join(p.name for p in shots))
+        else:  # what formgrader's handlers would have written
+            with Gradebook(db_url) as gb:
+                for _, name, points, comment in HAND_GRADES:
+                    g = gb.find_grade("written", "fx_basics", corpus.ASSIGNMENT, users[name])
+                    g.manual_score, g.needs_manual_grade = points, False
+                    gb.find_comment("written", "fx_basics", corpus.ASSIGNMENT,
+                                    users[name]).manual_comment = comment
+                gb.db.commit()
+            _aeutils(course, "export", env=env)
+        with Gradebook(db_url) as gb:
+            for _, name, points, comment in HAND_GRADES:
                 g = gb.find_grade("written", "fx_basics", corpus.ASSIGNMENT, users[name])
-                g.manual_score, g.needs_manual_grade = points, False
-            gb.db.commit()
-        _aeutils(course, "export", env=env)
+                assert (g.manual_score, g.needs_manual_grade) == (points, False), name
+                assert gb.find_comment("written", "fx_basics", corpus.ASSIGNMENT,
+                                       users[name]).comment == comment
         with (course / "grades-lms.csv").open() as fh:
             lms = {r["student_id"]: r["fx_basics (6)"] for r in csv.DictReader(fh)}
         assert lms == {users["alice"]: "6", users["carol"]: "2.3", users["dan"]: "missing"}
+        # formgrader's own Generate Feedback button runs the course's preprocessors on the
+        # grading server (hub/grader/nbgrader_config.py): no hidden test in what it writes
+        _, _, body = hub.request("POST", f"/services/{COURSE_ID}/formgrader/api/assignment/"
+                                 f"{corpus.ASSIGNMENT}/generate_feedback", token=tokens["inst"])
+        assert json.loads(body)["success"], body[-2000:]
+        for name in ("alice", "carol"):
+            made = course / "feedback" / users[name] / corpus.ASSIGNMENT / "fx_basics.html"
+            text = made.read_text()
+            assert pwd.getpwuid(made.stat().st_uid).pw_name == users["grader"]
+            assert 'class="aeutils-parts"' in text and f"Written by {name}." in text
+            assert not [m for m in corpus.HIDDEN_MARKERS if m in text], name
         _aeutils(course, "feedback", corpus.ASSIGNMENT, env=env)
         _aeutils(course, "release-feedback", corpus.ASSIGNMENT, env=env)
 
+        comments = {name: comment for _, name, _, comment in HAND_GRADES}
         for name in STUDENTS:
             action(name, "fetch_feedback")
             home = Path(pwd.getpwnam(users[name]).pw_dir)
@@ -343,6 +480,8 @@ def test_a_class_on_a_real_jupyterhub(local_users):
                 text = got[0].read_text()
                 assert f"Written by {name}." in text
                 assert not any(f"Written by {o}." in text for o in STUDENTS if o != name)
+                assert comments[name] in text  # the grader's comment reached the student
+                assert not any(c in text for o, c in comments.items() if o != name)
             # nothing this student can read holds a hidden test
             readable = subprocess.run(
                 ["setpriv", f"--reuid={users[name]}", f"--regid={users[name]}", "--init-groups",
@@ -357,4 +496,19 @@ def test_a_class_on_a_real_jupyterhub(local_users):
         shutil.copyfile(base / "hub.log", REPO / "build" / "hub-e2e.log")
     print(f"\nhub end-to-end: {time.monotonic() - t_start:.0f} s wall")
     if no_browser is not None:
-        pytest.skip(f"the REST part passed, but the browser step did not run: {no_browser}")
+        pytest.skip(f"the REST part passed, but the browser steps did not run: {no_browser}")
+
+
+def _check_grading_server(hub: Hub, users: dict[str, str], tokens: dict[str, str]) -> None:
+    """The course's grading service: the graders reach it, a student does not; its pages may be
+    framed by pages of the same origin (the Formgrader tab), the students' servers' by none."""
+    hub.wait_for_service(COURSE_ID, tokens["inst"])
+    for grader in GRADERS:
+        status, headers, _ = hub.request("GET", f"/services/{COURSE_ID}/formgrader",
+                                         token=tokens[grader])
+        assert status == 200, (grader, status)
+        assert headers.get("Content-Security-Policy") == "frame-ancestors 'self'", dict(headers)
+    status, _, _ = hub.request("GET", f"/services/{COURSE_ID}/formgrader", token=tokens["alice"])
+    assert status == 403, f"a student reached the grading server ({status})"
+    _, headers, _ = hub.request("GET", f"/user/{users['alice']}/lab", token=tokens["alice"])
+    assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), dict(headers)
