@@ -104,14 +104,14 @@ def measure_iwae_2d(binary_mnist, vaes) -> list[float]:
 
 def test_06_latent_64(binary_mnist, vaes):
     measured = measure_latent_64(binary_mnist, vaes)
-    assert measured[0] < 64 and measured[0] > measured[1] / 2
-    check("06_vae", "06-latent-64", measured, abs_=[0.0, 0.0])
+    check("06_vae", "06-latent-64", measured)
+    assert measured[0] > measured[1] / 2   # "mostly": 59-64 of 64 measured (all 64 on some runs)
 
 
 def test_06_iwae_2d(binary_mnist, vaes):
     measured = measure_iwae_2d(binary_mnist, vaes)
-    assert 0 < measured[0] < measured[1]              # a 2-d posterior is easier to match
     check("06_vae", "06-iwae-2d", measured)
+    assert 0 < measured[0] < measured[1]              # a 2-d posterior is easier to match
 
 
 # ---- lecture 08: the toy model of superposition ---------------------------------------------
@@ -155,8 +155,8 @@ def test_08_toy_model_sae(coefficients):
 
 def test_08_dense_toy():
     measured = measure_dense_toy()
-    assert measured[0] < 128
     check("08_sae_today", "08-dense-toy", measured)
+    assert measured[0] < 128
 
 
 # ---- lecture 09: evaluating sparse autoencoders ----------------------------------------------
@@ -217,10 +217,11 @@ def measure_unmasked_training(masked_setting) -> list[float]:
 
 def test_09_zero_ablation(masked_setting):
     measured = measure_zero_ablation(masked_setting)
-    assert measured[0] > measured[1] and measured[2] > measured[3]   # a weaker baseline flatters
     check(SAE_LECTURE, "09-zero-ablation", measured)
+    assert measured[0] > measured[1] and measured[2] > measured[3]   # a weaker baseline flatters
 
 
 def test_09_unmasked_training(masked_setting):
     measured = measure_unmasked_training(masked_setting)
     check(SAE_LECTURE, "09-unmasked-training", measured)
+    assert measured[1] > measured[3]   # "worse on every run" at the [MASK]s without masked training
