@@ -24,7 +24,7 @@ from aeutils import course
 LECTURES = course.lecture_paths()
 PER_LECTURE_TIMEOUT = 180  # wall seconds per cell before nbclient gives up: a hang, not a timing
 EXPECTED = ["00_recipe", "01_bottleneck", "02_control", "03_sparse", "04_denoising", "05_bert",
-            "06_vae", "07_summary", "08_sae_today"]
+            "06_vae", "07_summary", "08_sae_today", "09_sae_eval"]
 #: the whole set must run within ten minutes; the per-lecture CPU limit implies it
 WHOLE_SET_SECONDS = 600
 

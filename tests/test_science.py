@@ -303,3 +303,114 @@ def test_aux_loss_and_tied_init_keep_latents_alive_at_equal_reconstruction(engli
     assert result["plain"][0] > 0.10, result
     assert result["fixed"][0] < 0.05, result
     assert result["fixed"][1] <= 1.02 * result["plain"][1], result
+
+
+# ---- issue 23: the field's evaluations (lectures 06, 08, 09) ------------------------------------
+
+from aeutils import sae_eval, vae_diagnostics  # noqa: E402
+
+
+def test_a_trained_toy_model_of_superposition_keeps_more_features_than_dimensions():
+    coefficients = superposition.toy_activations(20_000, 128, 32, active=3, generator=gen(0)).coefficients
+    aeutils.seed_everything(SEED)
+    toy_model = models.SuperpositionToyModel(n_features=128, hidden=32)
+    train.fit(toy_model, coefficients, quiet=True, device="cpu")
+    kept = int((toy_model.feature_directions().norm(dim=1) > 0.5).sum())
+    assert kept > 2 * 32, kept
+
+
+@pytest.fixture(scope="module")
+def masked_hidden_states(english_model):
+    """Lecture 09's setting: hidden states of masked training text, lecture 05's test set."""
+    prose, model = english_model
+    tok = prose.tokenizer
+    masked_train = noise.bert_mask(prose.train_blocks, tok.MASK, tok.vocab_size, 0.15, gen(0),
+                                   tok.num_special)
+    masked_test = noise.bert_mask(prose.test_blocks, tok.MASK, tok.vocab_size, 0.15, gen(1),
+                                  tok.num_special, mask_prob=1.0, random_prob=0.0)
+    return masked_train, masked_test, english.hidden_states(model, masked_train.tokens)
+
+
+def _sae_09(activations, **kwargs):
+    aeutils.seed_everything(SEED)
+    sae = models.SparseAutoencoder(64, 512, **kwargs)
+    train.fit(sae, activations, epochs=5, batch_size=1024, lr=1e-2, quiet=True, device="cpu")
+    return sae
+
+
+@pytest.fixture(scope="module")
+def frontier_09(masked_hidden_states):
+    _, _, hidden = masked_hidden_states
+    topk = dict(sparsity="topk", aux_k=32, normalize_loss=True)
+    return {("top-k", 8): _sae_09(hidden, k=8, **topk), ("top-k", 16): _sae_09(hidden, k=16, **topk),
+            ("L1", 0.01): _sae_09(hidden, sparsity="l1", weight=0.01)}
+
+
+def test_top_k_beats_l1_at_matched_l0_in_reconstruction_and_loss_recovered(english_model,
+                                                                           masked_hidden_states,
+                                                                           frontier_09):
+    _, model = english_model
+    _, masked_test, hidden = masked_hidden_states
+    held = english.hidden_states(model, masked_test.tokens)
+    clean = sae_eval.masked_loss_with(model, masked_test)
+    mean_hidden = hidden.mean(0)
+    ablated = sae_eval.masked_loss_with(model, masked_test, lambda h: mean_hidden.expand_as(h))
+    l0, fvu, recovered = {}, {}, {}
+    for key, sae in frontier_09.items():
+        with torch.no_grad():
+            codes, rebuilt = sae(held)
+        l0[key] = sae_eval.mean_l0(codes)
+        fvu[key] = sae_eval.fraction_of_variance_unexplained(rebuilt, held)
+        spliced = sae_eval.masked_loss_with(model, masked_test, lambda h, s=sae: s(h).x_hat)
+        recovered[key] = sae_eval.loss_recovered(clean, spliced, ablated)
+    topk = [("top-k", 8), ("top-k", 16)]
+    l1 = ("L1", 0.01)
+    assert l0[topk[0]] < l0[l1] < l0[topk[1]], l0            # inside the top-k range: matched
+    at = {name: sae_eval.interpolate_at(l0[l1], [l0[k] for k in topk], [m[k] for k in topk])
+          for name, m in (("fvu", fvu), ("recovered", recovered))}
+    assert fvu[l1] > 1.5 * at["fvu"] and recovered[l1] < at["recovered"] - 0.1, (fvu, recovered)
+    assert recovered[topk[0]] > 0.8 and ablated > clean + 1.0, (recovered, clean, ablated)
+
+
+def test_trained_models_latents_promote_their_hidden_words_an_untrained_controls_do_not(
+        english_model, masked_hidden_states, frontier_09):
+    prose, model = english_model
+    masked_train, _, hidden = masked_hidden_states
+    tok = prose.tokenizer
+    aeutils.seed_everything(SEED)
+    untrained = english.masked_model(prose, seed=english.SEED + SEED).eval()
+    hidden_untrained = english.hidden_states(untrained, masked_train.tokens)
+    control = _sae_09(hidden_untrained, sparsity="topk", k=8, aux_k=32, normalize_loss=True)
+    at_mask = (masked_train.tokens == tok.MASK).flatten()
+    visible = ~at_mask
+    words = masked_train.targets.flatten()
+    result = {}
+    for name, m, sae, acts in [("trained", model, frontier_09["top-k", 8], hidden),
+                               ("control", untrained, control, hidden_untrained)]:
+        codes = sae_eval.encode_all(sae, acts)
+        promoted = sae_eval.promoted_tokens(m.head.weight, sae.dictionary(), 10, exclude=tok.num_special)
+        agreement = sae_eval.promotion_agreement(codes[at_mask], words[at_mask], promoted, 10)
+        detectors = int((sae_eval.word_purity(codes[visible], words[visible]) >= 0.9).sum())
+        result[name] = (float(agreement.nanmean()), detectors)
+    chance = 10 / (tok.vocab_size - tok.num_special)
+    assert result["trained"][0] > 5 * result["control"][0] and result["control"][0] < 3 * chance, result
+    assert result["control"][1] > result["trained"][1], result   # word detectors alone are no evidence
+
+
+def test_beta_vae_collapses_units_and_trades_rate_for_distortion_and_iw_tightens_the_elbo(digit_split):
+    xtr, xte, _, _ = digit_split
+    xtr_bin, xte_bin = (xtr > 0.5).float(), (xte > 0.5).float()
+    measured = {}
+    for beta in (1.0, 8.0):
+        aeutils.seed_everything(SEED)
+        vae = models.VAE((1, 8, 8), latent_size=8, hidden=(128,))
+        train.fit(vae, xtr_bin, epochs=40, batch_size=128, lr=3e-3, quiet=True, device="cpu",
+                  loss_fn=vae_diagnostics.beta_elbo_loss(beta))
+        rd = vae_diagnostics.rate_distortion(vae, xte_bin, generator=gen(1))
+        measured[beta] = (rd.rate, rd.distortion, vae_diagnostics.active_units(vae, xte_bin), vae, rd)
+    (rate1, dist1, units1, vae1, rd1), (rate8, dist8, units8, _, _) = measured[1.0], measured[8.0]
+    assert rate8 < rate1 and dist8 > dist1 and units8 < units1, (measured[1.0][:3], measured[8.0][:3])
+    bounds = [float(vae_diagnostics.importance_weighted_log_likelihood(vae1, xte_bin, k=k,
+                                                                       generator=gen(2)).mean())
+              for k in (1, 100)]
+    assert bounds[1] > rd1.elbo + 0.5 and bounds[1] > bounds[0], (bounds, rd1.elbo)

@@ -3,7 +3,8 @@
 ``h = W x`` squeezes ``n_features`` inputs into ``hidden`` numbers, and ``x_hat = ReLU(W^T h + b)``
 reads them back out with the same matrix. Trained on *sparse* inputs (each feature present only
 now and then), it packs more features than it has dimensions into ``h``, each along its own column
-of ``W``: superposition. Trained on dense inputs it keeps about ``hidden`` features, as PCA would.
+of ``W``: superposition. On dense inputs the interference is paid on every input, and it keeps
+fewer features.
 """
 
 from __future__ import annotations
