@@ -173,3 +173,16 @@ def test_the_callback_and_held_out_data_are_checked_inside_fit():
     assert seen == [0, 1]
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         train.fit(dae, IMAGES, epochs=1, batch_size=16, quiet=True, x_val=IMAGES * 3)
+
+
+def test_a_tensor_that_cannot_be_retyped_carries_its_range_without_a_device_read():
+    # the grading's simulated GPU tensor is a wrapper subclass: it cannot become a KnownRange
+    from aeutils import grading_device
+
+    with grading_device.on_gpu(simulate=True) as gpu:
+        x = torch.rand(8, 4).to(gpu.device)
+        marked = validate.with_range(x, (0.0, 1.0))
+        assert marked is x and validate.value_range(marked) == (0.0, 1.0)
+        assert validate.value_range(x * 2) != (0.0, 1.0)  # what is computed from it is read again
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            validate.require_unit_range(validate.with_range(x + 5, (5.0, 6.0)))
