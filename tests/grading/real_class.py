@@ -17,15 +17,15 @@ from typing import Any
 import nbformat
 from assignment_mutants import MUTANTS
 from conftest import REPO
-from mutants import grade_class
+from mutants import Submission, cases_of, grade_class
 
 #: Three wrong answers per assignment, each in a different part; at least one fails a test cell
 #: with hidden tests and one a visible check, so both kinds of message are read.
 WRONG = {
-    "ae1_bottleneck": ("pca_wrong_axis", "fit_no_autocast", "linear_too_few_epochs"),
-    "ae2_sparse": ("l1_mean_for_sum", "kl_wrong_axis", "topk_handoff"),
-    "ae3_denoising": ("gauss_no_clip", "mask_keeps_fraction", "loss_sum_not_mean"),
-    "ae4_vae": ("kl_sign_flipped", "elbo_mean_for_sum", "iw_missing_log_K"),
+    "ae1_bottleneck": ("decoder_sign", "angles_handoff", "fit_no_autocast"),
+    "ae2_sparse": ("sparse_loss_unweighted", "resample_scale_constant", "too_few_epochs"),
+    "ae3_denoising": ("sp_pepper_third", "bert_rate_020", "loss_sum_not_mean"),
+    "ae4_vae": ("elbo_handoff", "iw_mean_of_log_weights", "too_few_epochs"),
 }
 IDS = sorted(WRONG)
 _GRADED: dict[str, dict[str, Any]] = {}
@@ -33,6 +33,9 @@ _GRADED: dict[str, dict[str, Any]] = {}
 
 def mutants_of(aid: str) -> list:
     by_name = {m.name: m for m in MUTANTS[aid]}
+    missing = [name for name in WRONG[aid] if name not in by_name]
+    assert not missing, (f"real_class.WRONG names {missing} for {aid}, which assignment_mutants.py "
+                         f"no longer has (it has {sorted(by_name)}): pick others, each in a different part")
     return [by_name[name] for name in WRONG[aid]]
 
 
@@ -40,7 +43,8 @@ def graded_class(aid: str) -> dict[str, Any]:
     """grade_class's result for ``aid`` (graded the first time it is asked for in this process)."""
     if aid not in _GRADED:
         root = Path(tempfile.mkdtemp(prefix=f"real-class-{aid}-"))
-        _GRADED[aid] = grade_class(aid, mutants_of(aid), root)
+        alone = [Submission(case.name, [case]) for case in cases_of(aid, mutants_of(aid), [])]
+        _GRADED[aid] = grade_class(aid, alone, root)  # one student per wrong answer, named after it
         print(f"\n{aid}: {_GRADED[aid]['students']} submissions graded in "
               f"{_GRADED[aid]['duration']:.0f} s (wall)")
     return _GRADED[aid]
