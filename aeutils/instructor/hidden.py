@@ -59,11 +59,15 @@ class HiddenTests:
     def secret(self, lines: tuple[str, ...] | list[str] | None = None,
                own: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """The secret lines among ``lines`` (default: every hidden line of the assignment):
-        neither in the release nor in ``own``, the lines a student wrote (:func:`own_lines`)."""
+        neither in the release nor in ``own``, the lines a student wrote (:func:`own_lines`),
+        nor inside one of their lines."""
         if lines is None:
             lines = [h for _, hidden in self.cells.values() for h in hidden]
-        return sorted({h for h in lines
-                       if len(h) >= MIN_LINE and h not in self.visible and h not in own})
+        candidates = {h for h in lines if len(h) >= MIN_LINE and h not in self.visible and h not in own}
+        # a hidden line that a shown line contains (a hidden `f(x, amp=True)` inside a student's
+        # `f(x, amp=True).tolist()`) is shown already
+        shown = "\n".join(sorted(self.visible | set(own)))
+        return sorted(candidates - set(found_secret(shown, sorted(candidates))))
 
 
 def own_lines(nb: dict, hidden_cells: dict[str, object]) -> set[str]:

@@ -69,10 +69,12 @@ def source_lines(path: Path) -> set[str]:
 
 
 def secret_for(aid: str, submitted: Path) -> list[str]:
-    """Hidden lines that neither the release nor this student's submitted notebook shows
-    (8+ characters): what no feedback or result of theirs may contain."""
+    """Hidden lines that neither the release nor this student's submitted notebook shows, as a
+    line or inside one (8+ characters): what no feedback or result of theirs may contain."""
     shown = source_lines(REPO / "assignments" / aid / f"{aid}.ipynb") | source_lines(submitted)
-    return sorted({h for h in hidden_lines(aid) if len(h) >= 8 and h not in shown})
+    text = "\n".join(shown)
+    return sorted({h for h in hidden_lines(aid) if len(h) >= 8 and h not in shown
+                   and not re.search(r"(?<!\w)" + re.escape(h) + r"(?!\w)", text)})
 
 
 def shows_line(text: str, line: str) -> bool:

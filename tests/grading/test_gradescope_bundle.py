@@ -143,3 +143,14 @@ def test_secret_lines_are_found_as_code_not_inside_longer_names():
     assert found_secret("grading.model.eval()", secret) == ["model.eval()"]  # a qualified call
     assert found_secret(r"'x = 1\nmodel.eval()'", secret) == ["model.eval()"]  # a printed repr
     assert found_secret("\x1b[0;31massert torch.allclose(_h, _ref)\x1b[0m", secret) == [secret[1]]
+
+
+def test_a_hidden_line_inside_a_line_the_student_sees_is_not_secret():
+    from aeutils.instructor.hidden import HiddenTests
+
+    hidden = ("generator=g, amp=True)", "check_close(_got, _want)", "model.eval()")
+    tests = HiddenTests(cells={"nb/t": ("", hidden)}, visible=frozenset({"x = 1"}))
+    # ae1's student writes `fit(..., generator=g, amp=True).tolist()` in their own cell
+    own = {"history = fit(model, x,", "generator=g, amp=True).tolist()", "mlp_model.eval()"}
+    assert tests.secret(own=own) == ["check_close(_got, _want)", "model.eval()"]
+    assert tests.secret() == sorted(hidden)
