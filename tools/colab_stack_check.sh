@@ -26,6 +26,7 @@ step() { echo "== [$((SECONDS - start)) s] $*"; }
 # clone, as in CI, always builds it); everything else is made anew.
 key="$($PY --version) $(md5sum tools/colab_pins.txt | cut -d' ' -f1)"
 if [ "$(cat "$VENV/.colab-key" 2>/dev/null)" != "$key" ]; then rm -rf "$VENV"; fi
+mkdir -p "$OUT"  # a fresh clone has no build/colab yet
 find "$OUT" -mindepth 1 -maxdepth 1 ! -name venv -exec rm -rf {} +
 mkdir -p "$OUT/dist" "$OUT/sdist-wheel"
 step "python -m build (wheel + sdist)"
