@@ -1,12 +1,15 @@
 """Shared fixtures: small data sets loaded once per test session, a deterministic seed per test.
 
 Also how the suite shares a machine between pytest-xdist workers (`make test` runs `-n 2 --dist
-loadgroup`) and how each lecture is executed once (see `_run_each_lecture_once`).
+loadgroup`), how each lecture is executed once (see `_run_each_lecture_once`) and the class loop
+once (see `_run_the_class_loop_once`).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -22,6 +25,8 @@ if SEED:  # tools/spread.py: every default training seed moves with the tests' o
 
 BROWSER_LECTURE_TEST = "test_notebook_runs_in_jupyterlab"
 HEADLESS_LECTURE_TEST = "test_lecture_runs_headless_with_figures_and_widgets"
+HUB_CLASS_TEST = "test_a_class_on_a_real_jupyterhub"
+EXCHANGE_CLASS_TEST = "test_class_loop_through_the_exchange"
 
 
 def pytest_configure(config):
@@ -54,6 +59,7 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_collection_finish(session):
     _run_each_lecture_once(session.items)
+    _run_the_class_loop_once(session.items)
 
 
 def _run_each_lecture_once(items) -> None:
@@ -67,6 +73,24 @@ def _run_each_lecture_once(items) -> None:
                                    "test_browser_lectures.py, which makes the same checks")
     for item in items:
         if item.originalname == HEADLESS_LECTURE_TEST and item.callspec.id in in_browser:
+            item.add_marker(skip)
+
+
+def _run_the_class_loop_once(items) -> None:
+    """Skip the class loop through the exchange alone (tests/grading/test_class_loop.py) when the
+    real-JupyterHub test runs in this same run and can start here: it runs the same loop, with
+    the same checks, through the hub."""
+    if not any(item.originalname == HUB_CLASS_TEST for item in items):
+        return
+    sys.path.insert(0, str(Path(__file__).parent / "hub"))
+    from hub_ready import why_no_hub
+
+    if why_no_hub() is not None:
+        return
+    skip = pytest.mark.skip(reason="run once, through a real JupyterHub, by tests/hub/"
+                                   "test_hub_class.py, which makes the same checks")
+    for item in items:
+        if item.originalname == EXCHANGE_CLASS_TEST:
             item.add_marker(skip)
 
 

@@ -136,3 +136,19 @@ def corpus_run(tmp_path_factory, fixture_course):
         "before": before, "course_before": course_before,
         "report": corpus.read_report(course / "grades.json") if proc.returncode == 0 else None,
     }
+
+
+@pytest.fixture(scope="session")
+def real_class(tmp_path_factory):
+    """aid -> that real assignment's graded class (real_class.py), graded the first time a test of
+    this process asks for it."""
+    from real_class import grade_real_class
+
+    done: dict[str, dict] = {}
+
+    def graded(aid: str) -> dict:
+        if aid not in done:
+            done[aid] = grade_real_class(aid, tmp_path_factory.mktemp(f"real-class-{aid}"))
+        return done[aid]
+
+    return graded

@@ -1,53 +1,63 @@
-"""The four real assignments, each graded ONCE per test process for the feedback and Gradescope
-tests (test_feedback_real.py, test_gradescope_real.py): the solution, the untouched release and
-three plausible wrong answers of assignment_mutants.py (each losing a different part), graded in
-one `aeutils grade --jobs 2 --device cpu` batch per assignment (mutants.grade_class).
+"""Each real assignment's class, graded ONCE per test process and read by three test files
+(test_real_assignments.py, test_feedback_real.py, test_gradescope_real.py): the solution, the
+untouched release and packed submissions holding every wrong answer of assignment_mutants.py and
+every independent answer of independent_answers.py, in one `aeutils grade --jobs 2 --device cpu`
+batch per assignment (mutants.grade_class).
 
-Both test files run in the same pytest-xdist group ("grading", tests/xdist_groups.py), so the
-cache below spares the second file a second batch: 20 graded runs in all, not 40.
+The three files run in the same pytest-xdist group ("grading", tests/xdist_groups.py), so the
+`real_class` fixture (tests/grading/conftest.py) grades each class once: before, the feedback and
+Gradescope tests graded a second, five-student class of their own.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from assignment_mutants import MUTANTS
 from conftest import REPO
-from mutants import Submission, cases_of, grade_class
+from independent_answers import ANSWERS
+from mutants import Case, cases_of, grade_class, pack
 
-#: Three wrong answers per assignment, each in a different part; at least one fails a test cell
-#: with hidden tests and one a visible check, so both kinds of message are read.
+#: AEUTILS_GRADE_MUTANTS=0 grades only the solution and the release (`make test-portable`: the
+#: thresholds again with other CPU kernels; the answers' tests then skip)
+WITH_MUTANTS = os.environ.get("AEUTILS_GRADE_MUTANTS", "1") != "0"
+
+IDS = sorted(p.name for p in (REPO / "solutions").glob("*")
+             if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+CASES: dict[str, list[Case]] = {aid: cases_of(aid, MUTANTS.get(aid, []), ANSWERS) for aid in IDS}
+
+#: Three wrong answers per assignment whose submissions the feedback and Gradescope tests read,
+#: each in a different part; at least one fails a test cell with hidden tests and one a visible
+#: check, so both kinds of message are read.
 WRONG = {
     "ae1_bottleneck": ("decoder_sign", "angles_handoff", "fit_no_autocast"),
     "ae2_sparse": ("sparse_loss_unweighted", "resample_scale_constant", "too_few_epochs"),
     "ae3_denoising": ("sp_pepper_third", "bert_rate_020", "loss_sum_not_mean"),
     "ae4_vae": ("elbo_handoff", "iw_mean_of_log_weights", "too_few_epochs"),
 }
-IDS = sorted(WRONG)
-_GRADED: dict[str, dict[str, Any]] = {}
 
 
-def mutants_of(aid: str) -> list:
-    by_name = {m.name: m for m in MUTANTS[aid]}
-    missing = [name for name in WRONG[aid] if name not in by_name]
+def grade_real_class(aid: str, root: Path) -> dict[str, Any]:
+    """grade_class's result for ``aid``'s class, graded in ``root``."""
+    subs = pack(CASES[aid]) if WITH_MUTANTS else []
+    graded = grade_class(aid, subs, root)
+    print(f"\n{aid}: {len(CASES[aid]) if WITH_MUTANTS else 0} answers in {len(subs)} submissions "
+          f"(+ solution, release) graded in {graded['duration']:.0f} s (wall)")
+    return graded
+
+
+def shown_students(aid: str, graded: dict[str, Any]) -> list[str]:
+    """The solution, the release and the submissions holding WRONG[aid]'s answers."""
+    names = {c.name for c in CASES[aid]}
+    missing = [name for name in WRONG[aid] if name not in names]
     assert not missing, (f"real_class.WRONG names {missing} for {aid}, which assignment_mutants.py "
-                         f"no longer has (it has {sorted(by_name)}): pick others, each in a different part")
-    return [by_name[name] for name in WRONG[aid]]
-
-
-def graded_class(aid: str) -> dict[str, Any]:
-    """grade_class's result for ``aid`` (graded the first time it is asked for in this process)."""
-    if aid not in _GRADED:
-        root = Path(tempfile.mkdtemp(prefix=f"real-class-{aid}-"))
-        alone = [Submission(case.name, [case]) for case in cases_of(aid, mutants_of(aid), [])]
-        _GRADED[aid] = grade_class(aid, alone, root)  # one student per wrong answer, named after it
-        print(f"\n{aid}: {_GRADED[aid]['students']} submissions graded in "
-              f"{_GRADED[aid]['duration']:.0f} s (wall)")
-    return _GRADED[aid]
+                         f"no longer has (it has {sorted(m.name for m in MUTANTS[aid])}): pick "
+                         "others, each in a different part")
+    return ["solution", "release", *sorted({graded["where"][name] for name in WRONG[aid]})]
 
 
 def hidden_lines(aid: str) -> list[str]:

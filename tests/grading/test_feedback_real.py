@@ -2,7 +2,8 @@
 secret hidden line, each lists every graded part with its points and, where a part lost points,
 the failed check's message; a secret line planted in a grader's comment is still caught.
 
-The classes are graded once per process by real_class.py (shared with test_gradescope_real.py).
+The classes are graded once per process (real_class.py: the class test_real_assignments.py grades,
+shared with test_gradescope_real.py): the solution, the release and every packed submission.
 Before the fix, the last check deleted every file of every real assignment: a hidden line such as
 ``with torch.no_grad():`` also stands, visibly, in the release.
 """
@@ -16,7 +17,7 @@ import shutil
 import nbformat
 import pytest
 from conftest import REPO, aeutils_cli
-from real_class import IDS, WRONG, graded_class, hidden_lines, secret_for, shows_line, source_lines
+from real_class import IDS, hidden_lines, secret_for, shown_students, shows_line, source_lines
 
 from aeutils.instructor.feedback import html_text
 from aeutils.instructor.parts import HIDDEN_NOTE, NOT_ANSWERED
@@ -53,13 +54,13 @@ def _expected_message(autograded, gid, secret):
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_feedback_for_every_graded_student_without_secret_lines(aid):
-    graded = graded_class(aid)
+def test_feedback_for_every_graded_student_without_secret_lines(real_class, aid):
+    graded = real_class(aid)
     course, subs = graded["course"], graded["course"].parent / "submitted"
     proc = aeutils_cli("--course", str(course), "feedback", aid)  # exit 0: nothing removed
     files = sorted((course / "feedback").glob(f"*/{aid}/*.html"))
     students = sorted(s for s, r in graded["results"].items() if r["status"] != "failed")
-    assert [f.parts[-3] for f in files] == students and len(students) == 2 + len(WRONG[aid])
+    assert [f.parts[-3] for f in files] == students and len(students) == graded["students"]
     assert f"wrote {len(files)} feedback file(s)" in proc.stdout
     checked = 0
     for f in files:
@@ -77,8 +78,8 @@ def test_feedback_for_every_graded_student_without_secret_lines(aid):
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_feedback_lists_every_part_and_why_points_were_lost(aid):
-    graded = graded_class(aid)
+def test_feedback_lists_every_part_and_why_points_were_lost(real_class, aid):
+    graded = real_class(aid)
     course, subs = graded["course"], graded["course"].parent / "submitted"
     if not (course / "feedback").is_dir():
         aeutils_cli("--course", str(course), "feedback", aid)
@@ -101,7 +102,7 @@ def test_feedback_lists_every_part_and_why_points_were_lost(aid):
                 assert what == _expected_message(autograded, gid, secret), (student, gid)
             else:
                 assert what == "all checks passed"
-    for name in WRONG[aid]:  # each wrong answer reads the message of the check it failed
+    for name in shown_students(aid, graded)[2:]:  # each reads the message of the check it failed
         rows = _rows(course / "feedback" / name / aid / f"{aid}.html")
         lost = {g: w for g, (p, w) in rows.items() if p.startswith("0 /")}
         assert lost, f"{name}: no part lost points"
@@ -110,16 +111,16 @@ def test_feedback_lists_every_part_and_why_points_were_lost(aid):
             print(f"{aid}/{name} {gid}: {what[:160]}")
 
 
-def test_a_planted_hidden_line_still_removes_the_file(tmp_path):
+def test_a_planted_hidden_line_still_removes_the_file(real_class, tmp_path):
     """A grader pastes a hidden test line into a comment: that student's file is deleted, the
     instructor is told which file and line, every other student still gets theirs."""
     from nbgrader.api import Gradebook
 
     aid = IDS[0]
-    graded = graded_class(aid)
+    graded = real_class(aid)
     course = tmp_path / "course"
     shutil.copytree(graded["course"], course, ignore=shutil.ignore_patterns("feedback"))
-    student = WRONG[aid][0]
+    student = shown_students(aid, graded)[2]
     secret = secret_for(aid, graded["course"].parent / "submitted" / student / aid / f"{aid}.ipynb")
     planted = max(secret, key=len)
     written = next(g for g in _graded_cells(aid) if g.startswith("written"))
@@ -132,4 +133,5 @@ def test_a_planted_hidden_line_still_removes_the_file(tmp_path):
     assert f"{target}: removed, it contained hidden test code" in proc.stderr
     assert not target.exists()
     others = sorted((course / "feedback").glob(f"*/{aid}/*.html"))
-    assert [f.parts[-3] for f in others] == sorted(s for s in graded["results"] if s != student)
+    assert [f.parts[-3] for f in others] == sorted(
+        s for s, r in graded["results"].items() if s != student and r["status"] != "failed")

@@ -1,7 +1,8 @@
 """`aeutils gradescope ID` on the four real assignments: its run_autograder, run in a
 Gradescope-shaped folder (autograder/source, submission, results) under a temporary root, gives
-every autograded part the points `aeutils grade` gave it, for the solution, the release and three
-wrong answers per assignment (real_class.py grades them once for this file and the feedback one).
+every autograded part the points `aeutils grade` gave it, for the solution, the release and the
+submissions that hold three wrong answers per assignment (real_class.py: the class that
+test_real_assignments.py grades, read here and by the feedback tests).
 
 Each run grades one notebook (~20 CPU s); two run at a time.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import aeutils_cli
 from mutants import part_scores
-from real_class import IDS, WRONG, graded_class, secret_for, shows_line
+from real_class import IDS, secret_for, shown_students, shows_line
 
 pytestmark = [pytest.mark.grading, pytest.mark.timeout(1800)]
 
@@ -64,13 +65,12 @@ def run_autograder(zip_path: Path, files: dict[str, Path], base: Path) -> dict:
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_gradescope_points_equal_aeutils_grade_part_by_part(aid, tmp_path):
-    graded = graded_class(aid)
+def test_gradescope_points_equal_aeutils_grade_part_by_part(real_class, aid, tmp_path):
+    graded = real_class(aid)
     subs = graded["course"].parent / "submitted"
     zip_path = tmp_path / f"{aid}-autograder.zip"
     aeutils_cli("--course", str(graded["course"]), "gradescope", aid, "--out", str(zip_path))
-    students = sorted(graded["results"])
-    assert set(students) == {"solution", "release", *WRONG[aid]}
+    students = shown_students(aid, graded)
     # the release goes in under another name: a lone notebook is graded whatever its name
     names = {s: (f"{aid} (1).ipynb" if s == "release" else f"{aid}.ipynb") for s in students}
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -1,7 +1,7 @@
 """The real assignments (every folder of solutions/), each graded in ONE batch: the solution, the
 untouched release and packed submissions holding every wrong answer of assignment_mutants.py and
 every independent student answer of independent_answers.py (`aeutils grade --jobs 2 --device cpu`,
-see mutants.py).
+see mutants.py; the batch is real_class.py's, which the feedback and Gradescope tests read too).
 
 From that one batch per assignment: the release equals the committed assignments/, the solution
 scores full points and passes nbgrader's validation, the release scores zero and fails it, every
@@ -12,54 +12,21 @@ test_grading_corpus.py; a GPU grader is simulated in test_gpu_grader.py.)
 
 from __future__ import annotations
 
-import os
 import re
 
 import nbformat
 import pytest
 from assignment_mutants import MUTANTS
 from conftest import REPO, tree_digest
-from independent_answers import ANSWERS
-from mutants import (
-    answer_cells,
-    assert_enough_caught,
-    cases_of,
-    check,
-    check_solution_and_release,
-    grade_class,
-    pack,
-    params,
-)
+from mutants import answer_cells, assert_enough_caught, check, check_solution_and_release, params
+from real_class import CASES, IDS, WITH_MUTANTS
 
 from aeutils.instructor.config import load_config
 
 pytestmark = [pytest.mark.grading, pytest.mark.timeout(3600)]
 
-#: AEUTILS_GRADE_MUTANTS=0 grades only the solution and the release (`make test-portable`: the
-#: thresholds again with other CPU kernels; the answers' tests then skip)
-WITH_MUTANTS = os.environ.get("AEUTILS_GRADE_MUTANTS", "1") != "0"
-
-IDS = sorted(p.name for p in (REPO / "solutions").glob("*")
-             if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
-CASES = {aid: cases_of(aid, MUTANTS.get(aid, []), ANSWERS) for aid in IDS}
 CASE_PARAMS = [pytest.param(aid, *p.values, id=f"{aid}-{p.id}", marks=p.marks)
                for aid in IDS for p in params(CASES[aid])]
-
-
-@pytest.fixture(scope="module")
-def batches(tmp_path_factory):
-    """aid -> its graded batch, graded the first time a test asks for it (one batch each)."""
-    done: dict[str, dict] = {}
-
-    def graded(aid: str) -> dict:
-        if aid not in done:
-            subs = pack(CASES[aid]) if WITH_MUTANTS else []
-            done[aid] = grade_class(aid, subs, tmp_path_factory.mktemp(aid))
-            print(f"\n{aid}: {len(CASES[aid]) if WITH_MUTANTS else 0} answers in {len(subs)} submissions "
-                  f"(+ solution, release) graded in {done[aid]['duration']:.0f} s (wall)")
-        return done[aid]
-
-    return graded
 
 
 def _nb(folder, aid):
@@ -119,13 +86,13 @@ def _solution_and_hidden_lines(source_nb):
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_solution_full_points_and_release_zero(batches, aid):
-    check_solution_and_release(batches(aid))
+def test_solution_full_points_and_release_zero(real_class, aid):
+    check_solution_and_release(real_class(aid))
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_release_equals_committed_assignments(batches, aid):
-    course = batches(aid)["course"]
+def test_release_equals_committed_assignments(real_class, aid):
+    course = real_class(aid)["course"]
     made = tree_digest(course / "assignments" / aid)
     committed = tree_digest(REPO / "assignments" / aid)
     assert made == committed, (
@@ -160,8 +127,8 @@ def _validate_replayed(config, notebook, executed):
 
 
 @pytest.mark.parametrize("aid", IDS)
-def test_source_passes_and_release_fails_validation(batches, aid):
-    course = batches(aid)["course"]
+def test_source_passes_and_release_fails_validation(real_class, aid):
+    course = real_class(aid)["course"]
     config = load_config(course)
     done = course / "autograded"
     good = _validate_replayed(config, course / "solutions" / aid / f"{aid}.ipynb",
@@ -174,5 +141,5 @@ def test_source_passes_and_release_fails_validation(batches, aid):
 
 @pytest.mark.skipif(not WITH_MUTANTS, reason="AEUTILS_GRADE_MUTANTS=0: solution and release only")
 @pytest.mark.parametrize("aid, case", CASE_PARAMS)
-def test_answer_is_graded_as_it_deserves(batches, aid, case):
-    check(batches(aid), case)
+def test_answer_is_graded_as_it_deserves(real_class, aid, case):
+    check(real_class(aid), case)

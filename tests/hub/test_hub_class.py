@@ -51,10 +51,11 @@ import grading_corpus as corpus  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 import hub_login  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from hub_ready import BIN, CHP, why_no_hub  # noqa: E402
+
 pytestmark = [pytest.mark.hub, pytest.mark.timeout(900)]
 
-BIN = Path(sys.executable).parent
-CHP = REPO / "build" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 SHIPPED = REPO / "hub" / "jupyterhub_config.py"  # the course's hub configuration, used as is
 COURSE_ID = "autoencoders"
 STUDENTS = ("alice", "carol", "dan")
@@ -65,16 +66,6 @@ PASSWORD = "course-test"  # DummyAuthenticator's shared password
 # the hand grades: (grader, student, points, comment)
 HAND_GRADES = (("inst", "alice", 1.0, "Clear and correct: nothing to add."),
                ("ta", "carol", 0.5, "Half: say why the bottleneck rules out copying."))
-
-
-def _why_skip() -> str | None:
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        return "needs root and useradd: the test creates local users for the hub"
-    if not CHP.exists():
-        return f"{CHP} missing: run tools/install_hub.sh (npm install configurable-http-proxy)"
-    if shutil.which("jupyterhub", path=str(BIN)) is None:
-        return "jupyterhub is not installed in this environment (pip install -e '.[dev]')"
-    return None
 
 
 def user_python(base: Path, user: str) -> str:
@@ -278,7 +269,7 @@ load_subconfig({str(SHIPPED)!r})
 
 @pytest.fixture
 def local_users():
-    why = _why_skip()
+    why = why_no_hub()
     if why:
         pytest.skip(why)
     base = Path(tempfile.mkdtemp(prefix="hubtest-", dir="/home"))
@@ -454,6 +445,11 @@ def test_a_class_on_a_real_jupyterhub(local_users):
         with (course / "grades-lms.csv").open() as fh:
             lms = {r["student_id"]: r["fx_basics (6)"] for r in csv.DictReader(fh)}
         assert lms == {users["alice"]: "6", users["carol"]: "2.3", users["dan"]: "missing"}
+        with (course / "grades-nbgrader.csv").open() as fh:  # nbgrader's own export beside it
+            rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+        assert float(rows[users["carol"]]["late_submission_penalty"]) == pytest.approx(0.2)
+        assert float(rows[users["carol"]]["raw_score"]) == 2.5
+        assert float(rows[users["alice"]]["score"]) == 6
         # formgrader's own Generate Feedback button runs the course's preprocessors on the
         # grading server (hub/grader/nbgrader_config.py): no hidden test in what it writes
         _, _, body = hub.request("POST", f"/services/{COURSE_ID}/formgrader/api/assignment/"
@@ -466,7 +462,8 @@ def test_a_class_on_a_real_jupyterhub(local_users):
             assert 'class="aeutils-parts"' in text and f"Written by {name}." in text
             assert not [m for m in corpus.HIDDEN_MARKERS if m in text], name
         _aeutils(course, "feedback", corpus.ASSIGNMENT, env=env)
-        _aeutils(course, "release-feedback", corpus.ASSIGNMENT, env=env)
+        out = _aeutils(course, "release-feedback", corpus.ASSIGNMENT, env=env)
+        assert f"released to 2 student(s): {users['alice']}, {users['carol']}" in out, out
 
         comments = {name: comment for _, name, _, comment in HAND_GRADES}
         for name in STUDENTS:
