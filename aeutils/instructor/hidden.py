@@ -7,14 +7,16 @@ gradebook) when it autogrades, so every autograded notebook holds them (nbgrader
 Some hidden lines also stand, visibly, in the release: ``with torch.no_grad():`` or
 ``_dev = aeutils.device()`` open hidden and visible tests alike, and a student's own answer may
 well contain ``mlp_model.eval()`` like a hidden test does. Showing such a line gives nothing away.
-A **secret** line is a hidden line, long enough to be specific (:data:`MIN_LINE`), that neither
-the release nor (for one student) that student's own cells show. Feedback and Gradescope results
-must hold no secret line; they may hold the others.
+A **secret** line is a hidden line, long enough to be specific (:data:`MIN_LINE`) and naming
+something besides Python's keywords (``finally:`` also stands in every traceback through library
+code), that neither the release nor (for one student) that student's own cells show. Feedback and
+Gradescope results must hold no secret line; they may hold the others.
 """
 
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,13 @@ BEGIN = "BEGIN HIDDEN TESTS"
 END = "END HIDDEN TESTS"
 MIN_LINE = 8  # shorter lines ("pass", "x = 1") are too common to be a test's secret
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def says_something(line: str) -> bool:
+    """True when a line names something besides Python's keywords: ``finally:`` or ``else:``
+    reveal nothing of a test."""
+    return any(not keyword.iskeyword(w) and not keyword.issoftkeyword(w) for w in _WORD.findall(line))
 
 
 def split_hidden(source: str) -> tuple[str, list[str]]:
@@ -63,7 +72,8 @@ class HiddenTests:
         nor inside one of their lines."""
         if lines is None:
             lines = [h for _, hidden in self.cells.values() for h in hidden]
-        candidates = {h for h in lines if len(h) >= MIN_LINE and h not in self.visible and h not in own}
+        candidates = {h for h in lines if len(h) >= MIN_LINE and says_something(h)
+                      and h not in self.visible and h not in own}
         # a hidden line that a shown line contains (a hidden `f(x, amp=True)` inside a student's
         # `f(x, amp=True).tolist()`) is shown already
         shown = "\n".join(sorted(self.visible | set(own)))

@@ -11,6 +11,7 @@ Gradescope tests graded a second, five-student class of their own.
 
 from __future__ import annotations
 
+import keyword
 import os
 import re
 from pathlib import Path
@@ -80,15 +81,22 @@ def source_lines(path: Path) -> set[str]:
 
 def secret_for(aid: str, submitted: Path) -> list[str]:
     """Hidden lines that neither the release nor this student's submitted notebook shows, as a
-    line or inside one (8+ characters): what no feedback or result of theirs may contain."""
+    line or inside one (8+ characters, not only keywords): what no feedback or result of theirs
+    may contain."""
     shown = source_lines(REPO / "assignments" / aid / f"{aid}.ipynb") | source_lines(submitted)
     text = "\n".join(shown)
-    return sorted({h for h in hidden_lines(aid) if len(h) >= 8 and h not in shown
+    return sorted({h for h in hidden_lines(aid) if len(h) >= 8 and h not in shown and _names_something(h)
                    and not re.search(r"(?<!\w)" + re.escape(h) + r"(?!\w)", text)})
 
 
+def _names_something(line: str) -> bool:
+    """Not only Python keywords (``finally:`` stands in every traceback through library code)."""
+    return any(not keyword.iskeyword(w) for w in re.findall(r"[A-Za-z_]\w*", line))
+
+
 def shows_line(text: str, line: str) -> bool:
-    """``line`` stands in ``text`` as code: a whole line, or (20+ characters) inside one."""
+    """``line`` stands in ``text`` as code: a whole line, or (20+ characters) inside one, not as
+    the start or end of a longer name (``= s * r`` is not shown by a student's ``= s * residual``)."""
     if len(line) >= 20:
-        return line in text
+        return re.search(r"(?<!\w)" + re.escape(line) + r"(?!\w)", text) is not None
     return any(t.strip() == line for t in text.splitlines())

@@ -26,3 +26,14 @@ def test_a_message_that_repeats_hidden_code_is_replaced():
     out = StripHiddenTests._clean_error(_error(f"failed at {HIDDEN[0]}"), HIDDEN)
     assert HIDDEN[0] not in out["evalue"] and "hidden test failed" in out["evalue"]
     assert HIDDEN[0] not in "".join(out["traceback"])
+
+
+def test_a_hidden_line_of_keywords_only_is_no_secret():
+    """ae2's hidden `finally:` also stands in any traceback through library code (torch's
+    autograd): the feedback of two students whose code raised there was deleted as a leak."""
+    from aeutils.instructor.hidden import HiddenTests
+
+    hidden = HiddenTests(cells={"nb/test-a": ("", ("finally:", "return None", "_ref = reference(_x)"))},
+                         visible=frozenset())
+    assert hidden.secret() == ["_ref = reference(_x)"]
+    assert hidden.secret(own={"y = reference(_x)"}) == ["_ref = reference(_x)"]
