@@ -452,7 +452,6 @@ class LinearAE(nn.Module):
     ),
     StudentAnswer(
         name="ae1-angles-float32-on-device",
-        survives="caught (Part 2's test loses its points), but by an uncaught error in the hidden test, not a GradingError that says what to check: the message is the hidden test's to fix",
         assignment="ae1_bottleneck",
         cell="principal-angles",
         correct=False,
@@ -1921,7 +1920,6 @@ def kl_penalty(h, rho=0.05):
     ),
     StudentAnswer(
         name="ae2-topk-threshold-ties",
-        survives="kept full points in the final run of stop 26: the hidden tests seem never to tie at the k-th value (cause not yet confirmed)",
         assignment="ae2_sparse",
         cell="topk",
         correct=False,
@@ -1944,7 +1942,6 @@ def kl_penalty(h, rho=0.05):
     ),
     StudentAnswer(
         name="ae2-topk-in-place",
-        survives="caught (test-topk loses its points), but by autograd's in-place RuntimeError, not a GradingError message",
         assignment="ae2_sparse",
         cell="topk",
         correct=False,
@@ -1968,7 +1965,6 @@ def kl_penalty(h, rho=0.05):
     ),
     StudentAnswer(
         name="ae2-topk-wrong-dim",
-        survives="caught by test-topk, and also costs test-sae-model (the model calls the student's topk): DOWNSTREAM lacks topk -> test-sae-model, and adding it repacks the batch (not re-measured in time)",
         assignment="ae2_sparse",
         cell="topk",
         correct=False,
@@ -2418,7 +2414,6 @@ print(f"final loss {history.final:.4f}; {fraction_zero:.1%} of activations are e
     ),
     StudentAnswer(
         name="ae2-sae-no-relu",
-        survives="kept full points in the final run of stop 26: no check sees a negative code (likely k positive pre-activations exist on every test input; not yet confirmed)",
         assignment="ae2_sparse",
         cell="sae-model",
         correct=False,
@@ -2907,7 +2902,6 @@ def resample_dead_units(model, x, dead):
     ),
     StudentAnswer(
         name="ae2-dead-assumes-enough-rows",
-        survives='caught (test-dead-units loses its points), but by a shape error when there are more dead units than rows, not a GradingError message',
         assignment="ae2_sparse",
         cell="dead-units",
         correct=False,

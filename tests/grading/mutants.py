@@ -55,7 +55,7 @@ DOWNSTREAM: dict[str, dict[str, frozenset[str]]] = {
     },
     "ae2_sparse": {
         "l1-penalty": frozenset({"test-train-sparse"}),
-        "topk": frozenset({"test-dead-units", "test-train-sae"}),
+        "topk": frozenset({"test-sae-model", "test-dead-units", "test-train-sae"}),
         "sae-model": frozenset({"test-dead-units", "test-train-sae"}),
         "dead-units": frozenset({"test-train-sae"}),
     },
