@@ -35,6 +35,7 @@ import io
 import os
 import queue
 import shutil
+import signal
 import sys
 import tarfile
 import tempfile
@@ -156,10 +157,13 @@ def machine_slot() -> Iterator[int]:
 
 
 def remove_stale_folders() -> list[Path]:
-    """Delete the temporary folders of grading tasks whose worker process is gone.
+    """Delete the temporary folders of grading tasks whose worker process is gone, and stop
+    whatever still runs from them.
 
     A worker that was killed mid-task could not clean up; its folders (which hold a template
-    gradebook with the hidden tests) are removed by the next task on the same machine.
+    gradebook with the hidden tests) are removed by the next task on the same machine. A sandbox
+    can outlive its worker: killed while a kernel started, the worker left bwrap's init of the
+    kernel's pid namespace running (its --die-with-parent reaches the outer bwrap only).
     """
     removed = []
     for prefix in (WORK_PREFIX, SANDBOX_PREFIX):
@@ -174,9 +178,21 @@ def remove_stale_folders() -> list[Path]:
                 pass
             except PermissionError:
                 continue
+            _kill_processes_naming(folder)
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
+
+
+def _kill_processes_naming(folder: Path) -> None:
+    """SIGKILL every process whose command line names ``folder`` (a dead worker's sandbox)."""
+    needle = str(folder).encode()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to read or kill
 
 
 class _WorkerSide(Batch):
