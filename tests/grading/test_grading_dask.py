@@ -359,9 +359,17 @@ def test_folders_of_a_killed_worker_are_removed_by_the_next_task():
     for folder in (stale, alive):
         folder.mkdir(mode=0o700)
         (folder / "gradebook.db").write_text("hidden tests")
+    # what a sandbox left running names its folder (bwrap's --bind/--chdir arguments)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
+    orphan, live = (subprocess.Popen([*sleeper, str(f / "work")]) for f in (stale, alive))
     try:
         assert stale in ac.remove_stale_folders()
         assert not stale.exists() and alive.is_dir()
+        assert orphan.wait(timeout=10) == -signal.SIGKILL, "the dead worker's sandbox still runs"
+        assert live.poll() is None, "a live worker's sandbox was stopped"
     finally:
+        for proc in (orphan, live):
+            proc.kill()
+            proc.wait()
         shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(alive, ignore_errors=True)
