@@ -91,7 +91,7 @@ def trained_masked_model(prose: ProseData | None = None, device: torch.device | 
     train.fit(model, prose.train_blocks, **FIT, device=where, quiet=quiet, seed=seed - SEED,
               desc="masked-token model (lecture 05)")
     if cache:
-        remember(model, prose)
+        remember(model, prose, seed)
     return model.eval()
 
 

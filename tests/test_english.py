@@ -75,6 +75,19 @@ def test_trained_masked_model_is_cached_and_reloaded(tmp_path, monkeypatch):
         assert torch.equal(a, b)                          # same seeds, same weights
 
 
+def test_a_model_of_another_seed_is_cached_under_its_own_seed(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(english, "FIT", dict(epochs=1, batch_size=256, lr=1e-2))
+    full = english.prose_data()
+    prose = english.ProseData(full.tokenizer, full.train_blocks[:64], full.test_blocks[:8])
+    other = english.trained_masked_model(prose, device="cpu", seed=english.SEED + 1)
+    lecture = english.trained_masked_model(prose, device="cpu")   # lecture 05's seed: trained anew
+    assert len(list(tmp_path.glob("masked_model_*.pt"))) == 2
+    assert not torch.equal(other.head.weight, lecture.head.weight)
+    again = english.trained_masked_model(prose, device="cpu", seed=english.SEED + 1)
+    assert torch.equal(other.head.weight, again.head.weight)
+
+
 def test_hidden_states_and_top_contexts():
     tok = data.Tokenizer(["a", "cat", "sat", "on", "the", "mat"])
     blocks = tok.encode("a cat sat on the mat").reshape(1, 6).repeat(3, 1)
