@@ -7,6 +7,7 @@ once (see `_run_the_class_loop_once`).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from spread import SEED
 from xdist_groups import xdist_group
 
 import aeutils
-from aeutils import data, train
+from aeutils import data, english, train
 
 if SEED:  # tools/spread.py: every default training seed moves with the tests' own seeds
     train.fit.__kwdefaults__["seed"] = SEED
@@ -108,6 +109,31 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
 def mnist_split() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     x, y = data.load_mnist()
     return data.train_test_split(x, y, test_fraction=0.2, seed=0)
+
+
+@pytest.fixture(scope="session")
+def lecture05_model(tmp_path_factory, worker_id) -> aeutils.models.MaskedTokenDenoiser:
+    """Lecture 05's masked-token model at the tests' seed, trained from scratch (no cache: the
+    training is part of the check) ONCE per run: the science checks and the answers of lectures
+    05, 08 and 09 read it. The pytest-xdist workers of one run share the run's folder, so the
+    first one trains and saves the weights (under a lock) and the others load them."""
+    prose = english.prose_data()
+    seed = english.SEED + SEED
+    if worker_id == "master":  # not under xdist: the base folder's parent outlives this run
+        return english.trained_masked_model(prose, device="cpu", cache=False, seed=seed)
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, one per xdist run
+    weights = shared / f"lecture05_model_seed{seed}.pt"
+    with open(shared / "lecture05_model.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not weights.exists():
+            model = english.trained_masked_model(prose, device="cpu", cache=False, seed=seed)
+            torch.save(model.state_dict(), weights.with_suffix(".tmp"))
+            weights.with_suffix(".tmp").replace(weights)
+            return model
+    aeutils.seed_everything(seed)
+    model = english.masked_model(prose, seed=seed)
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    return model.eval()
 
 
 def pytest_report_header(config) -> str:

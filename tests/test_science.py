@@ -219,11 +219,9 @@ from aeutils import english, masking, superposition  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def english_model():
-    """Lecture 05's masked-token model, trained here from scratch (no cache: this is the check)."""
-    prose = english.prose_data()
-    return prose, english.trained_masked_model(prose, device="cpu", cache=False,
-                                               seed=english.SEED + SEED)
+def english_model(lecture05_model):
+    """Lecture 05's masked-token model, trained from scratch once per run (tests/conftest.py)."""
+    return english.prose_data(), lecture05_model
 
 
 def _masked_words(prose):

@@ -24,9 +24,9 @@ def prose() -> english.ProseData:
 
 
 @pytest.fixture(scope="module")
-def bert(prose):
-    """Lecture 05's masked-token model, trained here (no cache), shared by several answers."""
-    return english.trained_masked_model(prose, device="cpu", cache=False, seed=english.SEED + SEED)
+def bert(lecture05_model):
+    """Lecture 05's masked-token model, trained from scratch once per run (tests/conftest.py)."""
+    return lecture05_model
 
 
 def masked_words_accuracy(model, prose) -> tuple[float, float]:

@@ -162,11 +162,12 @@ def test_08_dense_toy():
 # ---- lecture 09: evaluating sparse autoencoders ----------------------------------------------
 
 @pytest.fixture(scope="module")
-def masked_setting():
-    """Lecture 09's model, masked text and hidden states (the model trained here, no cache)."""
+def masked_setting(lecture05_model):
+    """Lecture 09's model (lecture 05's, trained once per run: tests/conftest.py), masked text and
+    hidden states."""
     prose = english.prose_data()
     tok = prose.tokenizer
-    bert = english.trained_masked_model(prose, device="cpu", cache=False, seed=english.SEED + SEED)
+    bert = lecture05_model
     masked_train = noise.bert_mask(prose.train_blocks, tok.MASK, tok.vocab_size, 0.15, gen(0),
                                    tok.num_special)
     masked_test = noise.bert_mask(prose.test_blocks, tok.MASK, tok.vocab_size, 0.15, gen(1),
