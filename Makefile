@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 # jupyter refuses to start as root without this flag (CI runs as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab check test test-portable test-lowest course release grade feedback browser-test lint doctor clean bench spread
+.PHONY: setup lab check test test-portable test-lowest lowest-env course release grade feedback browser-test lint doctor clean bench spread
 
 setup: $(STAMP)
 
@@ -82,6 +82,8 @@ $(LOWEST_STAMP): pyproject.toml tools/lowest_constraints.py
 	$(LOWEST)/bin/python -m pip install --quiet -e ".[dev]" -c $(LOWEST)/constraints.txt
 	touch $(LOWEST_STAMP)
 
+lowest-env: $(LOWEST_STAMP)
+
 test-lowest: $(LOWEST_STAMP)
 	$(LOWEST)/bin/python -m pip check
 	PATH=$(abspath $(LOWEST))/bin:$$PATH $(LOWEST)/bin/python -m pytest -p no:cacheprovider \
@@ -122,7 +124,7 @@ clean:
 	rm -rf build .pytest_cache
 
 # --- the website, Colab and the release (issue 21) ---
-.PHONY: site site-test test-colab dist
+.PHONY: site site-test test-colab colab-env dist
 
 # The site tools (the `site` extra) go into .venv on the first `make site`.
 SITE_STAMP := $(VENV)/.site-installed
@@ -144,6 +146,10 @@ site-test: $(STAMP)
 # (tools/colab_stack_check.sh; build/colab/).
 test-colab: $(STAMP)
 	tools/colab_stack_check.sh
+
+# Only the stand-in for Colab's versions that test-colab installs the wheel into (build/colab/venv).
+colab-env:
+	tools/colab_env.sh
 
 # A release's wheel and sdist in build/dist/ (docs/releasing.md).
 dist: $(STAMP)

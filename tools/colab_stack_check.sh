@@ -22,10 +22,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1  # ipykernel's debugger notes about froz
 start=$SECONDS
 step() { echo "== [$((SECONDS - start)) s] $*"; }
 
-# The stand-in venv is kept between runs while the pins and the Python are the same (a fresh
-# clone, as in CI, always builds it); everything else is made anew.
-key="$($PY --version) $(md5sum tools/colab_pins.txt | cut -d' ' -f1)"
-if [ "$(cat "$VENV/.colab-key" 2>/dev/null)" != "$key" ]; then rm -rf "$VENV"; fi
+# The stand-in venv (tools/colab_env.sh, `make colab-env`) is kept between runs while the pins
+# and the Python are the same (a fresh clone, as in CI, always builds it); everything else is made
+# anew.
 mkdir -p "$OUT"  # a fresh clone has no build/colab yet
 find "$OUT" -mindepth 1 -maxdepth 1 ! -name venv -exec rm -rf {} +
 mkdir -p "$OUT/dist" "$OUT/sdist-wheel"
@@ -46,14 +45,7 @@ print(f"same {len(a)} files")
 PY
 
 step "a stand-in for Colab: fresh venv ($($PY --version)), torch 2.13 CPU, Colab's own packages"
-if [ ! -f "$VENV/.colab-key" ]; then
-  $PY -m venv "$VENV"
-  # torch's own requirements (filelock, fsspec, ...) at Colab's versions too
-  "$VENV/bin/python" -m pip install --quiet -c tools/colab_pins.txt torch==2.13.0 numpy \
-    ipywidgets matplotlib scikit-learn scikit-image scipy pandas tqdm mlxtend threadpoolctl \
-    ipykernel ipython nbclient nbformat notebook pytest
-  echo "$key" > "$VENV/.colab-key"
-fi
+COLAB_PYTHON=$PY tools/colab_env.sh
 "$VENV/bin/python" -m pip uninstall --quiet --yes aeutils 2>/dev/null || true
 "$VENV/bin/python" -m pip freeze > "$OUT/before.txt"
 
