@@ -57,7 +57,7 @@ def _expected_message(autograded, gid, secret):
 def test_feedback_for_every_graded_student_without_secret_lines(real_class, aid):
     graded = real_class(aid)
     course, subs = graded["course"], graded["course"].parent / "submitted"
-    proc = aeutils_cli("--course", str(course), "feedback", aid)  # exit 0: nothing removed
+    proc = graded["feedback"].result()  # `aeutils feedback ID` exited 0: nothing removed
     files = sorted((course / "feedback").glob(f"*/{aid}/*.html"))
     students = sorted(s for s, r in graded["results"].items() if r["status"] != "failed")
     assert [f.parts[-3] for f in files] == students and len(students) == graded["students"]
@@ -81,8 +81,7 @@ def test_feedback_for_every_graded_student_without_secret_lines(real_class, aid)
 def test_feedback_lists_every_part_and_why_points_were_lost(real_class, aid):
     graded = real_class(aid)
     course, subs = graded["course"], graded["course"].parent / "submitted"
-    if not (course / "feedback").is_dir():
-        aeutils_cli("--course", str(course), "feedback", aid)
+    graded["feedback"].result()  # `aeutils feedback ID`, run once the class was graded
     order = _graded_cells(aid)
     for student, result in graded["results"].items():
         rows = _rows(course / "feedback" / student / aid / f"{aid}.html")
