@@ -480,7 +480,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                                     out=work / "grades.csv", config=load_config(str(course)),
                                     log=log.append).run()
         grade_cpu, grade_wall = _self_and_children_cpu() - cpu0, time.perf_counter() - wall0
-        worker_run = sum(r.get("duration_s") or 0.0 for r in results)
+        worker_run = sum(r.duration_s or 0.0 for r in results)
         breakdown = dict(timer.seconds)
         breakdown["worker start-up (process + imports)"] = (
             breakdown.get("worker process", 0.0) - worker_run)
@@ -497,7 +497,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                 "ratio_cpu": grade_cpu / plain_cpu, "ratio_wall": grade_wall / plain_wall,
                 "breakdown_wall_s": breakdown, "breakdown_cpu_s": dict(timer.cpu),
                 "worker_import_cpu_s": boot_cpu - bare_cpu, "worker_import_wall_s": boot_wall - bare_wall,
-                "statuses": [r["status"] for r in results], "log": log}
+                "statuses": [r.status for r in results], "log": log}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -5,7 +5,8 @@ The command line (``aeutils release|grade|feedback``) is a thin layer over these
 - :mod:`.config`   -- find the course and load ``nbgrader_config.py``
 - :mod:`.release`  -- ``nbgrader generate_assignment``, normalized to be byte-reproducible
 - :mod:`.grade`    -- the batch: one isolated worker per submission, results merged by one process
-- :mod:`.worker`   -- grades one submission in a throw-away course copy
+- :mod:`.job`      -- the contract for grading one submission: a Job in, a Result out
+- :mod:`.worker`   -- grades one submission (a Job) in a throw-away course copy
 - :mod:`.cluster`  -- the same workers as Dask tasks on a cluster (``grade --scheduler``)
 - :mod:`.sandbox`  -- the kernel manager and launcher that isolate a student's code
 - :mod:`.integrity` -- static checks of a submission before it runs (unreadable, renamed,

@@ -2,9 +2,9 @@
 
 The main process (the one that ran ``aeutils grade``) does everything :class:`~.grade.Batch`
 does with ``--jobs``, except step 3: instead of a local thread pool, each submission becomes one
-Dask task, :func:`grade_remote`, that runs the *same* worker process on a worker machine
-(``Batch._run_worker``: same sandbox, limits and time limit). No shared file system: the
-files travel with the task as gzipped tar bytes.
+Dask task, :func:`grade_remote`, that runs the *same* :class:`~.job.Job` in the same worker
+process on a worker machine (:func:`.job.run_in_process`: same sandbox, limits and time limit).
+No shared file system: the files travel with the task as gzipped tar bytes.
 
 - One small task per assignment holds the packed template (the template gradebook, the release
   and its extra files); Dask moves it to the workers that need it and recomputes it if the worker
@@ -14,8 +14,8 @@ files travel with the task as gzipped tar bytes.
   a sandbox slot no other task on that machine holds (a file lock: the slot is the kernel's uid),
   run the worker, pack back its result and the autograded folder.
 - Back in the main process: unpack the autograded folder into the batch's workspace and hand the
-  result to ``Batch._finish`` (merge into the gradebook and ``autograded/``, store it for resume,
-  log), exactly as with ``--jobs``. Reports are written by ``Batch.run`` as always.
+  :class:`~.job.Result` back to the batch (merge into the gradebook and ``autograded/``, store it
+  for resume, log), exactly as with ``--jobs``. Reports are written by ``Batch.run`` as always.
 
 Failures: an exception inside a task is retried once (``retries=1``). A worker that dies while
 it holds a task (SIGKILL, out of memory, machine gone) is counted by the scheduler against the
@@ -33,26 +33,25 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import queue
 import shutil
 import signal
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from traitlets import Float, List, Unicode
 from traitlets.config import Configurable
 
-from .config import CONFIG_NAME, CourseError, GradingLimits, course_root, sandbox_limits
+from .config import CONFIG_NAME, CourseError, course_root
 from .devices import resolve_grading_device
-from .grade import Batch, release_max_score
-from .launcher import batch_label
+from .grade import Batch
+from .job import Job, Processes, Result, Setup, failed, job_for, run_in_process
 from .lock import SlotsBusyError, claim_slots
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
@@ -195,16 +194,6 @@ def _kill_processes_naming(folder: Path) -> None:
             continue  # gone meanwhile, or not ours to read or kill
 
 
-class _WorkerSide(Batch):
-    """The part of :class:`~.grade.Batch` that runs one worker process, on a Dask worker."""
-
-    def __init__(self, submission_timeout: int, tool: str | None, device: str) -> None:
-        self.limits = GradingLimits(submission_timeout=submission_timeout)
-        self.tool, self.isolate, self.device = tool, tool is not None, device
-        self._procs = {}
-        self._lock = threading.Lock()
-
-
 def worker_facts(dask_worker: Any = None) -> dict[str, Any]:
     """What a Dask worker offers (run there by ``Client.run``): isolation, resources, threads."""
     import nbgrader
@@ -225,18 +214,18 @@ def hold(blob: bytes) -> bytes:
     return blob
 
 
-def grade_remote(job: dict[str, Any], template: bytes, submission: bytes,
-                 course_config: bytes) -> dict[str, Any]:
+def grade_remote(job: Job, template: bytes, submission: bytes,
+                 course_config: bytes) -> tuple[Result, bytes]:
     """Grade one submission on this Dask worker from packed files.
 
-    Returns ``{"result": the worker's result dict, "autograded": packed autograded folder}``.
-    ``job`` holds what the main process decided (student, assignment, hash, limits); where the
-    files live and how to isolate is decided here, on the machine that runs the kernel.
+    ``job`` is the job as the main process planned it: its student, assignment, hash, limits,
+    time limit, device and batch count; its paths are the main machine's. Where the files live,
+    how to isolate and which device are decided here, on the machine that runs the kernel
+    (:func:`place_here`). Returns the result and the packed autograded folder.
     """
     from distributed import get_worker
 
     worker = get_worker()
-    student, aid = job["student"], job["assignment"]
     remove_stale_folders()
     pid = os.getpid()
     # mode 0700: the kernel can't see it
@@ -246,32 +235,32 @@ def grade_remote(job: dict[str, Any], template: bytes, submission: bytes,
     try:
         unpack(template, base / "template")
         unpack(submission, base / "submitted")
-        course = base / "course"
-        course.mkdir()
-        (course / CONFIG_NAME).write_bytes(course_config)
-        tool = sandbox_tool()
-        isolate = tool is not None
-        hide, expose = sandbox_views([str(base)])
-        local = {
-            "student": student, "assignment": aid, "submission_hash": job["submission_hash"],
-            "submission": str(base / "submitted" / aid), "template": str(base / "template"),
-            "workspace": str(base / "work"), "course_root": str(course),
-            "sandbox_base": str(sandbox_base), "isolate": isolate, "sandbox": tool, "hide": hide,
-            "expose": expose, "limits": job["limits"], "batch": job.get("batch", ""),
-            "device": resolve_grading_device(job.get("device", "auto")),
-            "threads": max(1, (os.cpu_count() or 1) // max(1, int(worker.state.nthreads))),
-        }
-        runner = _WorkerSide(job["submission_timeout"], tool, local["device"])
+        (base / "course").mkdir()
+        (base / "course" / CONFIG_NAME).write_bytes(course_config)
+        local = place_here(job, base, sandbox_base, int(worker.state.nthreads))
         with machine_slot() as slot:
-            slots: queue.Queue[int] = queue.Queue()
-            slots.put(slot)
-            result = runner._run_worker(local, slots)
-        result["grader"] = worker.address
-        autograded = base / "work" / "course" / "autograded" / student / aid
-        return {"result": result, "autograded": pack({aid: autograded})}
+            result = run_in_process(replace(local, slot=slot), Processes())
+        autograded = Path(local.workspace) / "course" / "autograded" / job.student / job.assignment
+        return replace(result, grader=worker.address), pack({job.assignment: autograded})
     finally:
         shutil.rmtree(base, ignore_errors=True)
         shutil.rmtree(sandbox_base, ignore_errors=True)
+
+
+def place_here(job: Job, base: Path, sandbox_base: Path, nthreads: int) -> Job:
+    """``job`` as this machine runs it: files unpacked under ``base`` (``template/``,
+    ``submitted/``, ``course/``), this machine's sandbox and device, threads per Dask thread."""
+    tool = sandbox_tool()
+    hide, expose = sandbox_views([str(base)])
+    setup = Setup(
+        template=str(base / "template"), course_root=str(base / "course"),
+        sandbox_base=str(sandbox_base), work=str(base), hide=tuple(hide), expose=tuple(expose),
+        threads=max(1, (os.cpu_count() or 1) // max(1, nthreads)), isolate=tool is not None,
+        tool=tool, limits=job.limits, timeout_s=job.timeout_s,
+        device=resolve_grading_device(job.device), batch=job.batch,
+    )
+    return job_for(job.student, job.assignment, base / "submitted" / job.assignment,
+                   job.submission_hash, setup, "work")
 
 
 # -- the main process's side ------------------------------------------------------------------
@@ -322,7 +311,8 @@ def _workers(client: Any, wait_s: float, address: str) -> dict[str, dict[str, An
         ) from err
 
 
-def _failure(batch: Batch, job: dict[str, Any], err: BaseException) -> dict[str, Any]:
+def _failure(job: Job, err: BaseException) -> Result:
+    """The failed result of a task that raised (``job``: as the main process planned it)."""
     from distributed import KilledWorker
 
     if isinstance(err, KilledWorker):
@@ -332,88 +322,109 @@ def _failure(batch: Batch, job: dict[str, Any], err: BaseException) -> dict[str,
     else:
         reason = (f"grading task failed on the cluster, also when retried: "
                   f"{type(err).__name__}: {err}")
-    return batch._failed(job["student"], job["assignment"], reason[:300], job["submission_hash"])
+    return failed(job, reason[:300])
 
 
-def grade_on_cluster(batch: Batch, todo: list[tuple[str, str, Path, str]], tpl: Path,
-                     base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Step 3 of :class:`~.grade.Batch` on the Dask cluster at ``batch.scheduler``."""
-    from distributed import as_completed
+def cluster_isolation(facts: dict[str, dict[str, Any]]) -> tuple[bool, str]:
+    """Whether every worker isolates kernels, and their sandboxes ("bwrap", "bwrap/unshare", ...)."""
+    return (all(f["isolate"] for f in facts.values()),
+            "/".join(sorted({str(f.get("sandbox")) for f in facts.values()})))
 
-    settings = ClusterGrading(config=batch.config)
-    client = connect(batch.scheduler)
-    previous: int | None = None
-    jobs: dict[Any, tuple[int, dict[str, Any]]] = {}  # the futures in flight
-    try:
-        facts = _workers(client, settings.worker_wait, batch.scheduler)
-        batch.isolate = all(f["isolate"] for f in facts.values())
-        batch.tool = "/".join(sorted({str(f.get("sandbox")) for f in facts.values()}))
-        for addr, f in sorted(facts.items()):
-            if not f["isolate"]:
-                batch.log(f"WARNING: worker {addr}: " + isolation_summary(False))
-        gpu_workers = any(f["resources"].get("GPU", 0) >= 1 for f in facts.values())
-        batch.log(f"Dask cluster at {batch.scheduler}: {len(facts)} worker(s), "
-                  f"{sum(f['nthreads'] for f in facts.values())} thread(s)"
-                  + (", GPU workers present" if gpu_workers else ""))
-        wanted_gpu = sorted({aid for _, aid, _, _ in todo} & set(settings.gpu_assignments))
-        if wanted_gpu and not gpu_workers:
-            batch.log(f"no worker offers a GPU (dask worker --resources GPU=1): "
-                      f"{', '.join(wanted_gpu)} graded on the other workers")
-        previous = _set_allowed_failures(client, 1)
-        if previous is None:
-            batch.log("WARNING: could not set the scheduler's allowed-failures to 1: a submission "
-                      "whose worker dies is retried as often as the scheduler allows")
 
-        token = uuid.uuid4().hex[:10]
-        config_blob = (course_root(batch.config) / CONFIG_NAME).read_bytes()
-        templates = {
-            aid: client.submit(hold, pack({
+def _describe(facts: dict[str, dict[str, Any]], jobs: list[Job], settings: ClusterGrading,
+              address: str, log: Callable[[str], None]) -> bool:
+    """Log what the cluster offers; return whether it has GPU workers."""
+    for addr, f in sorted(facts.items()):
+        if not f["isolate"]:
+            log(f"WARNING: worker {addr}: " + isolation_summary(False))
+    gpu_workers = any(f["resources"].get("GPU", 0) >= 1 for f in facts.values())
+    log(f"Dask cluster at {address}: {len(facts)} worker(s), "
+        f"{sum(f['nthreads'] for f in facts.values())} thread(s)"
+        + (", GPU workers present" if gpu_workers else ""))
+    wanted_gpu = sorted({job.assignment for job in jobs} & set(settings.gpu_assignments))
+    if wanted_gpu and not gpu_workers:
+        log(f"no worker offers a GPU (dask worker --resources GPU=1): "
+            f"{', '.join(wanted_gpu)} graded on the other workers")
+    return gpu_workers
+
+
+def _submitter(client: Any, config: Any, jobs: list[Job], resources: Callable[[str], Any],
+               in_flight: dict[Any, Job]) -> Callable[[int], Any]:
+    """``submit(n)``: send ``jobs[n]`` to the cluster as a :func:`grade_remote` task."""
+    token = uuid.uuid4().hex[:10]
+    config_blob = (course_root(config) / CONFIG_NAME).read_bytes()
+    templates = {}
+    for job in jobs:  # one task per assignment holds its packed template
+        tpl, aid = Path(job.template), job.assignment
+        if aid not in templates:
+            templates[aid] = client.submit(hold, pack({
                 "gradebook.db": tpl / "gradebook.db",
                 f"release/{aid}": tpl / "release" / aid,
                 f"extras/{aid}": tpl / "extras" / aid,
             }), key=f"aeutils-template-{aid}-{token}", pure=False)
-            for aid in sorted({t[1] for t in todo})
-        }
-        lim = sandbox_limits(batch.limits)
 
-        def submit(n: int) -> Any:
-            student, aid, folder, sub_hash = todo[n]
-            job = {"student": student, "assignment": aid, "submission_hash": sub_hash,
-                   "limits": lim, "submission_timeout": batch.limits.submission_timeout,
-                   "device": batch.device, "batch": batch_label(batch.root)}
-            fut = client.submit(
-                grade_remote, job, templates[aid], pack({aid: folder}), config_blob,
-                key=f"aeutils-grade-{aid}-{n:05d}-{token}", pure=False, retries=1,
-                resources=resources_for(aid, settings.gpu_assignments, gpu_workers),
-            )
-            jobs[fut] = (n, job)
-            return fut
+    def submit(n: int) -> Any:
+        job = jobs[n]
+        fut = client.submit(
+            grade_remote, job, templates[job.assignment],
+            pack({job.assignment: Path(job.submission)}), config_blob,
+            key=f"aeutils-grade-{job.assignment}-{n:05d}-{token}", pure=False, retries=1,
+            resources=resources(job.assignment),
+        )
+        in_flight[fut] = job
+        return fut
 
+    return submit
+
+
+def _collect(fut: Any, job: Job) -> Result:
+    """A finished task's result; its autograded folder goes to the job's workspace here."""
+    try:
+        res, autograded = fut.result()
+        unpack(autograded, Path(job.workspace) / "course" / "autograded" / job.student)
+    except Exception as err:
+        res = _failure(job, err)
+    fut.release()
+    return res
+
+
+def grade_on_cluster(address: str, config: Any, jobs: list[Job], log: Callable[[str], None],
+                     finish: Callable[[Result, Path, int], None]) -> tuple[bool, str]:
+    """Step 3 of :class:`~.grade.Batch` on the Dask cluster at ``address``: each result goes to
+    ``finish(result, workspace, number done)`` as it comes. Returns the workers' isolation
+    (:func:`cluster_isolation`): what the batch's report states."""
+    from distributed import as_completed
+
+    settings = ClusterGrading(config=config)
+    client = connect(address)
+    previous: int | None = None
+    in_flight: dict[Any, Job] = {}
+    try:
+        facts = _workers(client, settings.worker_wait, address)
+        isolate, tool = cluster_isolation(facts)
+        # failed tasks are reported with the cluster's isolation, as the batch's report is
+        jobs = [replace(job, isolate=isolate, tool=tool) for job in jobs]
+        gpu_workers = _describe(facts, jobs, settings, address, log)
+        previous = _set_allowed_failures(client, 1)
+        if previous is None:
+            log("WARNING: could not set the scheduler's allowed-failures to 1: a submission "
+                "whose worker dies is retried as often as the scheduler allows")
+        submit = _submitter(client, config, jobs, lambda aid: resources_for(
+            aid, settings.gpu_assignments, gpu_workers), in_flight)
         # a window of tasks in flight: submissions' bytes wait here, not in the scheduler
         window = max(4, 2 * sum(f["nthreads"] for f in facts.values()))
-        queued = as_completed([submit(n) for n in range(min(window, len(todo)))], loop=client.loop)
-        following = min(window, len(todo))
-        done = 0
-        for fut in queued:
-            n, job = jobs.pop(fut)
-            workspace = base / "work" / f"{n:05d}"
-            try:
-                out = fut.result()
-                res = out["result"]
-                unpack(out["autograded"], workspace / "course" / "autograded" / job["student"])
-            except Exception as err:
-                res = _failure(batch, job, err)
-            if res.get("max_score") is None:
-                res["max_score"] = release_max_score(tpl, job["assignment"])
-            fut.release()
-            done += 1
-            batch._finish(res, workspace, results, done, len(todo))
-            if following < len(todo):
+        following = min(window, len(jobs))
+        queued = as_completed([submit(n) for n in range(following)], loop=client.loop)
+        for done, fut in enumerate(queued, 1):
+            job = in_flight.pop(fut)
+            finish(_collect(fut, job), Path(job.workspace), done)
+            if following < len(jobs):
                 queued.add(submit(following))
                 following += 1
+        return isolate, tool
     except BaseException:
         with contextlib.suppress(Exception):
-            client.cancel(list(jobs), force=True)
+            client.cancel(list(in_flight), force=True)
         raise
     finally:
         if previous is not None:
@@ -431,6 +442,10 @@ class ClusterBatch(Batch):
         require_distributed()  # fail fast, before any work, when Dask is not installed
         super().__init__(*args, scheduler=scheduler, **kwargs)
 
-    def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
-               sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
-        grade_on_cluster(self, todo, tpl, base, results)
+    def _grade(self, jobs: list[Job], results: dict[tuple[str, str], Result]) -> None:
+        def finish(res: Result, workspace: Path, done: int) -> None:
+            self._finish(res, workspace, results, done, len(jobs))
+
+        # the report states the isolation of the workers that graded, not of this machine
+        self.isolate, self.tool = grade_on_cluster(self.scheduler or "", self.config, jobs,
+                                                   self.log, finish)

@@ -6,7 +6,8 @@ Flow of one batch:
 2. build a *template* in a root-only temporary folder: nbgrader's generate_assignment from
    ``solutions/`` into a fresh gradebook (the student kernels never see it), or a copy of the one
    an earlier batch or ``aeutils release`` left in ``.grading/templates/`` (:mod:`.template`);
-3. grade each submission in its own worker process and throw-away course (:mod:`.worker`), at most
+3. grade each submission (a :class:`~.job.Job`, built by :func:`~.job.job_for`) in its own worker
+   process and throw-away course (:mod:`.worker`, :func:`~.job.run_in_process`), at most
    ``--jobs`` at a time, each with a wall-clock limit; a worker that hangs is killed with its
    kernel (with ``--scheduler``, the same workers run as Dask tasks on a cluster: :mod:`.cluster`);
 4. this process alone stores each result (``.grading/results/``), merges it into the course's
@@ -22,16 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import os
 import queue
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +46,15 @@ from .config import (
     source_dir,
 )
 from .devices import resolve_grading_device
-from .launcher import SandboxSpec, batch_label, die_with_parent
+from .job import Job, Processes, Result, Setup, job_for, run_in_process
+from .launcher import SandboxSpec, batch_label
 from .nbgrader_calls import generate
 from .regrade import keep_failed_output as _keep_failed_output
-from .regrade import keep_manual_work
+from .regrade import keep_manual_work, kept_reason
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 from .template import build_template, folder_hash
 
 STATE_DIR = ".grading"
-#: The folder that holds the ``aeutils`` package: on each worker's PYTHONPATH, so that a batch
-#: started from a checkout grades with that checkout's code, installed or not.
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def find_submissions(submissions: Path, assignment: str | None) -> list[tuple[str, str, Path]]:
@@ -96,20 +92,19 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
     generate(cfg, assignment)  # nbgrader's output is captured there
 
 
-def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> None:
+def merge(config: Config, result: Result, workspace: Path | None) -> Result:
     """Store a worker's result in the course: gradebook rows and the autograded notebook.
 
     Failed submissions are removed from the gradebook, so that nbgrader's own export cannot
-    turn them into a silent zero.
+    turn them into a silent zero. Returns the result as stored: a failed regrade that keeps a
+    grader's work says so in its reason (:mod:`.regrade`).
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
     root = course_root(config)
-    student, aid = result["student"], result["assignment"]
-    failed = result["status"] == "failed"
+    student, aid = result.student, result.assignment
+    failed = result.status == "failed"
     if failed and aid in assignment_ids(config) and keep_manual_work(config, result):
         _keep_failed_output(root, result, workspace)
-        return
+        return replace(result, reason=kept_reason(result.reason))
     # nbgrader's autograded/ holds graded work only (feedback and formgrader read it); what a
     # failed submission left behind is kept under .grading/failed/ for the instructor to inspect
     dest = root / "autograded" / student / aid
@@ -121,16 +116,25 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
         src = workspace / "course" / "autograded" / student / aid
         if src.is_dir():
             shutil.copytree(src, keep if failed else dest)
+    _merge_grades(config, result)
+    return result
+
+
+def _merge_grades(config: Config, result: Result) -> None:
+    """The result's rows in the course gradebook (none for a failed one)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    student, aid = result.student, result.assignment
     with Gradebook(config.CourseDirectory.db_url) as gb:
-        if result["status"] == "failed" or aid not in assignment_ids(config):
+        if result.status == "failed" or aid not in assignment_ids(config):
             with contextlib.suppress(MissingEntry):
                 gb.remove_submission(aid, student)
             return
         gb.update_or_create_student(student)
-        when = result.get("timestamp")  # the submission's time (late penalties), when known
+        when = result.timestamp  # the submission's time (late penalties), when known
         sub = gb.update_or_create_submission(aid, student, **({"timestamp": when} if when else {}))
         for nb in sub.notebooks:
-            data = result["cells"].get(nb.name)
+            data = result.cells.get(nb.name)
             if not data:
                 continue
             for g in nb.grades:
@@ -141,17 +145,9 @@ def merge(config: Config, result: dict[str, Any], workspace: Path | None) -> Non
                         g.needs_manual_grade = src_grade["needs_manual_grade"]
             for c in nb.comments:
                 c.auto_comment = data["comments"].get(c.name)
-            nb.flagged = result["status"] == "needs review"
+            nb.flagged = result.status == "needs review"
             nb.late_submission_penalty = data.get("late_submission_penalty")
         gb.db.commit()
-
-
-def release_max_score(template: Path, assignment: str) -> float:
-    """Points of the autograded tests of ``assignment`` in a template's release."""
-    from .worker import autotest_cells
-
-    release = template / "release" / assignment
-    return sum(sum(autotest_cells(nb).values()) for nb in sorted(release.glob("*.ipynb")))
 
 
 class Batch:
@@ -189,90 +185,37 @@ class Batch:
         # "cpu" or "cuda": AEUTILS_DEVICE of the kernels. On a cluster each worker resolves the
         # choice itself (the GPUs are there, not here).
         self.device = device if scheduler else resolve_grading_device(device)
-        self._procs: dict[int, subprocess.Popen[bytes]] = {}
-        self._lock = threading.Lock()
+        self._running = Processes()
+        self._slots: list[int] = []  # the machine-wide sandbox slots this batch holds
 
     # -- helpers ----------------------------------------------------------------------------
     def _result_path(self, student: str, aid: str) -> Path:
         return self.state / aid / f"{student}.json"
 
-    def _failed(self, student: str, aid: str, reason: str, sub_hash: str) -> dict[str, Any]:
-        return report.new_result(student, aid, sub_hash, reason=reason, device=self.device,
-                                 isolation=isolation_summary(self.isolate, self.tool))
-
-    def _store(self, result: dict[str, Any]) -> None:
-        path = self._result_path(result["student"], result["assignment"])
+    def _store(self, result: Result) -> None:
+        path = self._result_path(result.student, result.assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
+        tmp.write_text(result.to_json())
         tmp.replace(path)
 
-    def _run_worker(self, job: dict[str, Any], slots: queue.Queue[int]) -> dict[str, Any]:
-        res = self._run_worker_in_slot(job, slots)
-        if res.get("max_score") is None:  # a worker that never reported: take it from the release
-            res["max_score"] = release_max_score(Path(job["template"]), job["assignment"])
-        return res
-
-    def _run_worker_in_slot(self, job: dict[str, Any], slots: queue.Queue[int]) -> dict[str, Any]:
+    def _run_worker(self, job: Job, slots: queue.Queue[int]) -> Result:
+        """Run ``job`` in a worker process, in a sandbox slot of this batch."""
         slot = slots.get()
         try:
-            job = {**job, "slot": slot}
-            ws = Path(job["workspace"])
-            ws.mkdir(parents=True)
-            (ws / "job.json").write_text(json.dumps(job))
-            env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
-                   + os.environ.get("PATH", ""),
-                   "PYTHONPATH": os.pathsep.join(filter(None, [
-                       _PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))}
-            me = os.getpid()
-            with (ws / "worker.log").open("wb") as logf:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "aeutils.instructor.worker", str(ws / "job.json")],
-                    stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                    preexec_fn=lambda: die_with_parent(me), cwd=str(ws),
-                )
-                with self._lock:
-                    self._procs[proc.pid] = proc
-                limit = self.limits.submission_timeout
-                try:
-                    proc.wait(timeout=limit)
-                except subprocess.TimeoutExpired:
-                    self._kill(proc)
-                    return self._failed(
-                        job["student"], job["assignment"],
-                        f"stopped at the time limit for a whole submission ({limit} s)",
-                        job["submission_hash"],
-                    )
-                finally:
-                    with self._lock:
-                        self._procs.pop(proc.pid, None)
-            result_file = ws / "result.json"
-            if proc.returncode != 0 or not result_file.is_file():
-                tail = (ws / "worker.log").read_text(errors="replace").strip().splitlines()
-                last = tail[-1][:200] if tail else f"exit code {proc.returncode}"
-                return self._failed(job["student"], job["assignment"],
-                                    f"grading worker crashed: {last}", job["submission_hash"])
-            return json.loads(result_file.read_text())
+            return run_in_process(replace(job, slot=slot), self._running)
         finally:
             slots.put(slot)
 
-    def _finish(self, res: dict[str, Any], workspace: Path | None,
-                results: dict[tuple[str, str], dict[str, Any]], done: int, total: int) -> None:
+    def _finish(self, res: Result, workspace: Path | None,
+                results: dict[tuple[str, str], Result], done: int, total: int) -> None:
         """Merge one result into the course, store it (resume) and log a line (main process)."""
-        student, aid = res["student"], res["assignment"]
-        merge(self.config, res, workspace)  # idempotent: safe to redo on resume
+        res = merge(self.config, res, workspace)  # idempotent: safe to redo on resume
         self._store(res)
-        results[(student, aid)] = res
-        score = "" if res["score"] is None else f" {res['score']:g}/{res['max_score']:g}"
-        why = f" - {res['reason']}" if res["reason"] else ""
-        self.log(f"[{done}/{total}] {student}/{aid}: {res['status']}{score}{why}")
-
-    @staticmethod
-    def _kill(proc: subprocess.Popen[bytes]) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            proc.wait(timeout=10)
+        results[(res.student, res.assignment)] = res
+        score = "" if res.score is None else f" {res.score:g}/{res.max_score:g}"
+        why = f" - {res.reason}" if res.reason else ""
+        self.log(f"[{done}/{total}] {res.student}/{res.assignment}: {res.status}{score}{why}")
 
     def _preflight(self, base: Path, sandbox_base: Path) -> None:
         """Check tools, permissions and one sandboxed kernel (:mod:`.preflight`) before grading."""
@@ -280,14 +223,26 @@ class Batch:
 
         hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
         lim = sandbox_limits(self.limits)
-        slot = (getattr(self, "_slots", None) or [0])[0]
+        slot = (self._slots or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
                            expose=expose, slot=slot, device=self.device,
                            tool=self.tool or "unshare", batch=batch_label(self.root), **lim)
         preflight(spec, base / "preflight", hidden=hide, expose=expose)
 
+    def _setup(self, tpl: Path, base: Path, sandbox_base: Path) -> Setup:
+        """How every submission of this batch is graded on this machine."""
+        hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
+        return Setup(
+            template=str(tpl), course_root=str(self.root), sandbox_base=str(sandbox_base),
+            work=str(base / "work"), hide=tuple(hide), expose=tuple(expose),
+            threads=max(1, (os.cpu_count() or 1) // self.jobs), isolate=self.isolate,
+            tool=self.tool, limits=sandbox_limits(self.limits),
+            timeout_s=self.limits.submission_timeout, device=self.device,
+            batch=batch_label(self.root),
+        )
+
     # -- the batch --------------------------------------------------------------------------
-    def run(self) -> list[dict[str, Any]]:
+    def run(self) -> list[Result]:
         """Grade everything; return the results of every submission in the batch, sorted.
 
         Holds the course's batch lock (a second batch on the same course refuses, naming this
@@ -300,8 +255,31 @@ class Batch:
                 quiet_library_warnings():
             return self._run_locked()
 
-    def _run_locked(self) -> list[dict[str, Any]]:
+    def _run_locked(self) -> list[Result]:
         known = assignment_ids(self.config)
+        subs = self._find(known)
+        if not self.isolate and not self.scheduler:  # on a cluster, the workers say (.cluster)
+            self.log("WARNING: " + isolation_summary(False))
+        base = Path(tempfile.mkdtemp(prefix="aeutils-grade-"))  # mode 0700: root only
+        sandbox_base = Path(tempfile.mkdtemp(prefix="aeg-"))
+        os.chmod(sandbox_base, 0o711)
+        try:
+            results, todo = self._plan(subs, known)
+            if todo:
+                self._grade_todo(todo, len(results), base, sandbox_base, results)
+            for key, res in sorted(results.items()):
+                if key[1] in known and not self._result_path(*key).is_file():
+                    self._store(res)
+        finally:
+            if not os.environ.get("AEUTILS_KEEP_WORKSPACE"):
+                shutil.rmtree(base, ignore_errors=True)
+            shutil.rmtree(sandbox_base, ignore_errors=True)
+        ordered = [results[k] for k in sorted(results)]
+        self._write_reports(ordered)
+        return ordered
+
+    def _find(self, known: list[str]) -> list[tuple[str, str, Path]]:
+        """The batch's submissions; a CourseError when there are none, or the assignment is unknown."""
         if self.assignment and self.assignment not in known:
             raise CourseError(
                 f"unknown assignment {self.assignment!r}: expected one of "
@@ -313,51 +291,51 @@ class Batch:
                 f"no submissions in {self.submissions}: expected "
                 "<student>/<assignment>/<notebook>.ipynb folders"
             )
-        wanted = sorted({aid for _, aid, _ in subs if aid in known})
-        sol_hash = {aid: folder_hash(source_dir(self.config) / aid) for aid in wanted}
-        if not self.isolate and not self.scheduler:  # on a cluster, the workers say (.cluster)
-            self.log("WARNING: " + isolation_summary(False))
-        base = Path(tempfile.mkdtemp(prefix="aeutils-grade-"))  # mode 0700: root only
-        sandbox_base = Path(tempfile.mkdtemp(prefix="aeg-"))
-        os.chmod(sandbox_base, 0o711)
-        results: dict[tuple[str, str], dict[str, Any]] = {}
+        return subs
+
+    def _plan(self, subs: list[tuple[str, str, Path]], known: list[str],
+              ) -> tuple[dict[tuple[str, str], Result], list[tuple[str, str, Path, str]]]:
+        """Results known without grading (unknown assignments; graded before, unless ``force``)
+        and the (student, assignment, folder, submission hash) of the rest."""
+        sol_hash = {aid: folder_hash(source_dir(self.config) / aid)
+                    for aid in sorted({aid for _, aid, _ in subs if aid in known})}
+        results: dict[tuple[str, str], Result] = {}
         todo = []
-        try:
-            for student, aid, folder in subs:
-                # the device is part of it: a batch on another device regrades
-                sub_hash = folder_hash(folder) + "/" + sol_hash.get(aid, "") + "/" + self.device
-                key = (student, aid)
-                if aid not in known:
-                    results[key] = self._failed(
-                        student, aid, f"unknown assignment folder {aid}/ (expected one of "
-                        f"{', '.join(known)})", sub_hash)
+        for student, aid, folder in subs:
+            # the device is part of it: a batch on another device regrades
+            sub_hash = folder_hash(folder) + "/" + sol_hash.get(aid, "") + "/" + self.device
+            if aid not in known:
+                results[(student, aid)] = Result(
+                    student, aid, sub_hash, device=self.device,
+                    isolation=isolation_summary(self.isolate, self.tool),
+                    reason=f"unknown assignment folder {aid}/ (expected one of {', '.join(known)})")
+                continue
+            previous = self._result_path(student, aid)
+            if not self.force and previous.is_file():
+                old = Result.from_json(previous.read_text())
+                if old.submission_hash == sub_hash:
+                    results[(student, aid)] = old
                     continue
-                previous = self._result_path(student, aid)
-                if not self.force and previous.is_file():
-                    old = json.loads(previous.read_text())
-                    if old.get("submission_hash") == sub_hash:
-                        results[key] = old
-                        continue
-                todo.append((student, aid, folder, sub_hash))
-            skipped = len(results)
-            if todo:
-                how = (f"on the Dask cluster at {self.scheduler}" if self.scheduler
-                       else f"with {self.jobs} job(s)")
-                self.log(f"grading {len(todo)} submission(s) {how}"
-                         + (f"; {skipped} already graded (use --force to regrade)" if skipped else ""))
-                self._preflight(base, sandbox_base)  # stops here, scoring nothing, if broken
-                tpl = build_template(self.config, sorted({t[1] for t in todo}), base)
-                for aid in sorted({t[1] for t in todo}):
-                    ensure_in_gradebook(self.config, aid, base)
-                self._grade(todo, tpl, base, sandbox_base, results)
-            for key, res in sorted(results.items()):
-                if key[1] in known and not self._result_path(*key).is_file():
-                    self._store(res)
-        finally:
-            if not os.environ.get("AEUTILS_KEEP_WORKSPACE"):
-                shutil.rmtree(base, ignore_errors=True)
-            shutil.rmtree(sandbox_base, ignore_errors=True)
-        ordered = [results[k] for k in sorted(results)]
+            todo.append((student, aid, folder, sub_hash))
+        return results, todo
+
+    def _grade_todo(self, todo: list[tuple[str, str, Path, str]], skipped: int, base: Path,
+                    sandbox_base: Path, results: dict[tuple[str, str], Result]) -> None:
+        """Steps 2 and 3 for the submissions in ``todo``: check, build the template, grade."""
+        how = (f"on the Dask cluster at {self.scheduler}" if self.scheduler
+               else f"with {self.jobs} job(s)")
+        self.log(f"grading {len(todo)} submission(s) {how}"
+                 + (f"; {skipped} already graded (use --force to regrade)" if skipped else ""))
+        self._preflight(base, sandbox_base)  # stops here, scoring nothing, if broken
+        assignments = sorted({t[1] for t in todo})
+        tpl = build_template(self.config, assignments, base)
+        for aid in assignments:
+            ensure_in_gradebook(self.config, aid, base)
+        setup = self._setup(tpl, base, sandbox_base)
+        self._grade([job_for(student, aid, folder, sub_hash, setup, f"{n:05d}")
+                     for n, (student, aid, folder, sub_hash) in enumerate(todo)], results)
+
+    def _write_reports(self, ordered: list[Result]) -> None:
         report.write_csv(ordered, self.out)
         report.write_json(ordered, self.out.with_suffix(".json"), {
             "isolation": isolation_summary(self.isolate, self.tool),
@@ -365,44 +343,25 @@ class Batch:
             "limits": {k: getattr(self.limits, k) for k in self.limits.trait_names()
                        if self.limits.traits()[k].metadata.get("config")},
         })
-        return ordered
 
-    def _grade(self, todo: list[tuple[str, str, Path, str]], tpl: Path, base: Path,
-               sandbox_base: Path, results: dict[tuple[str, str], dict[str, Any]]) -> None:
+    def _grade(self, jobs: list[Job], results: dict[tuple[str, str], Result]) -> None:
+        """Step 3 on this machine: at most ``jobs`` worker processes at a time."""
         slots: queue.Queue[int] = queue.Queue()
-        for i in getattr(self, "_slots", None) or range(self.jobs):
+        for i in self._slots or range(self.jobs):
             slots.put(i)
-        threads = max(1, (os.cpu_count() or 1) // self.jobs)
-        lim = sandbox_limits(self.limits)
-        hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
         pool = ThreadPoolExecutor(max_workers=self.jobs)
-        futures: dict[Future[dict[str, Any]], tuple[str, str, Path]] = {}
         done_count = 0
-        label = batch_label(self.root)
         try:
-            for n, (student, aid, folder, sub_hash) in enumerate(todo):
-                job = {
-                    "student": student, "assignment": aid, "submission": str(folder),
-                    "submission_hash": sub_hash, "template": str(tpl),
-                    "workspace": str(base / "work" / f"{n:05d}"), "course_root": str(self.root),
-                    "sandbox_base": str(sandbox_base), "isolate": self.isolate,
-                    "sandbox": self.tool,
-                    "hide": hide, "expose": expose, "threads": threads, "limits": lim,
-                    "device": self.device, "batch": label,
-                }
-                fut = pool.submit(self._run_worker, job, slots)
-                futures[fut] = (student, aid, Path(job["workspace"]))
+            futures = {pool.submit(self._run_worker, job, slots): job for job in jobs}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=lambda f: futures[f][:2]):
+                for fut in sorted(finished, key=lambda f: (futures[f].student, futures[f].assignment)):
                     done_count += 1
-                    self._finish(fut.result(), futures[fut][2], results, done_count, len(todo))
+                    self._finish(fut.result(), Path(futures[fut].workspace), results, done_count,
+                                 len(jobs))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
-            with self._lock:
-                procs = list(self._procs.values())
-            for proc in procs:
-                self._kill(proc)
+            self._running.kill_all()
             raise
         pool.shutdown(wait=True)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitlets.config import Config
+
+if TYPE_CHECKING:
+    from .job import Result
 
 KEPT_NOTE = ("the gradebook keeps the previous grading with its manual scores (flagged for "
              "review); fix the cause and regrade")
@@ -39,32 +42,37 @@ def has_manual_work(gb: Any, assignment: str, student: str) -> bool:
     return False
 
 
-def keep_manual_work(config: Config, result: dict[str, Any]) -> bool:
+def keep_manual_work(config: Config, result: Result) -> bool:
     """For a failed result: flag and keep the previous grading if it has manual work.
 
-    Returns True when kept (``result['reason']`` then says so), False when there was none.
+    Returns True when kept (the stored result's reason then says so: :func:`kept_reason`), False
+    when there was none.
     """
     from nbgrader.api import Gradebook
 
-    student, aid = result["student"], result["assignment"]
     with Gradebook(config.CourseDirectory.db_url) as gb:
-        if not has_manual_work(gb, aid, student):
+        if not has_manual_work(gb, result.assignment, result.student):
             return False
-        for nb in gb.find_submission(aid, student).notebooks:
+        for nb in gb.find_submission(result.assignment, result.student).notebooks:
             nb.flagged = True
         gb.db.commit()
-    if KEPT_NOTE not in result["reason"]:
-        result["reason"] = f"{result['reason']}; {KEPT_NOTE}" if result["reason"] else KEPT_NOTE
     return True
 
 
-def keep_failed_output(root: Path, result: dict[str, Any], workspace: Path | None) -> None:
+def kept_reason(reason: str) -> str:
+    """``reason`` of a failed regrade whose previous grading was kept, with a note that says so."""
+    if KEPT_NOTE in reason:
+        return reason
+    return f"{reason}; {KEPT_NOTE}" if reason else KEPT_NOTE
+
+
+def keep_failed_output(root: Path, result: Result, workspace: Path | None) -> None:
     """Put what the failed run left under ``.grading/failed/``; ``autograded/`` stays as it was."""
-    keep = root / ".grading" / "failed" / result["student"] / result["assignment"]
+    keep = root / ".grading" / "failed" / result.student / result.assignment
     if keep.exists():
         shutil.rmtree(keep)
     if workspace is not None:
-        src = workspace / "course" / "autograded" / result["student"] / result["assignment"]
+        src = workspace / "course" / "autograded" / result.student / result.assignment
         if src.is_dir():
             shutil.copytree(src, keep)
 

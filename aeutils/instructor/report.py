@@ -6,24 +6,13 @@ import csv
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .job import Result
 
 STATUSES = ("graded", "needs review", "failed")
 COLUMNS = ["student", "assignment", "score", "max_score", "status", "reason", "manual_pending"]
-
-
-def new_result(student: str, assignment: str, submission_hash: str, *, isolation: str,
-               device: str, reason: str = "") -> dict[str, Any]:
-    """The result of one submission, as the worker, the batch and the reports share it.
-
-    It starts ``failed`` with an empty score: grading fills in ``score``, ``status``, ``cells``
-    (per notebook and cell, from the gradebook) and ``manual_pending`` once it succeeds.
-    """
-    return {
-        "student": student, "assignment": assignment, "status": "failed", "score": None,
-        "max_score": None, "reason": reason, "notes": [], "cells": {}, "manual_pending": 0.0,
-        "submission_hash": submission_hash, "isolation": isolation, "device": device,
-    }
 
 
 def _num(x: Any) -> str:
@@ -33,7 +22,7 @@ def _num(x: Any) -> str:
     return str(int(x)) if x.is_integer() else f"{x:g}"
 
 
-def write_csv(results: list[dict[str, Any]], path: Path) -> None:
+def write_csv(results: list[Result], path: Path) -> None:
     """One row per submission; ``score`` is empty unless the submission was graded."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -41,23 +30,23 @@ def write_csv(results: list[dict[str, Any]], path: Path) -> None:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(COLUMNS)
         for r in results:
-            score = r.get("score") if r.get("status") != "failed" else None
+            score = r.score if r.status != "failed" else None
             w.writerow([
-                r["student"], r["assignment"], _num(score), _num(r.get("max_score")), r["status"],
-                " ".join(str(r.get("reason", "")).split()), _num(r.get("manual_pending") or 0),
+                r.student, r.assignment, _num(score), _num(r.max_score), r.status,
+                " ".join(str(r.reason).split()), _num(r.manual_pending or 0),
             ])
     tmp.replace(path)
 
 
-def summary(results: list[dict[str, Any]]) -> dict[str, int]:
+def summary(results: list[Result]) -> dict[str, int]:
     """How many submissions ended in each status."""
-    counts = Counter(r["status"] for r in results)
+    counts = Counter(r.status for r in results)
     return {s: counts.get(s, 0) for s in STATUSES}
 
 
-def write_json(results: list[dict[str, Any]], path: Path, extra: dict[str, Any]) -> None:
+def write_json(results: list[Result], path: Path, extra: dict[str, Any]) -> None:
     """The full report: summary, how grading ran, and every result with per-cell scores."""
-    data = {"summary": summary(results), **extra, "results": results}
+    data = {"summary": summary(results), **extra, "results": [r.to_dict() for r in results]}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     tmp.replace(path)

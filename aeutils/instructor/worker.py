@@ -1,5 +1,7 @@
 """Grade ONE submission in a throw-away course (``python -m aeutils.instructor.worker JOB.json``).
 
+The job and its result are :class:`.job.Job` and :class:`.job.Result`; :func:`run_job` grades.
+
 The grading batch (:mod:`.grade`) starts one worker process per submission. A worker never
 touches the course's gradebook: it builds ``<workspace>/course/`` with a copy of the batch's
 template gradebook, the assignment's non-notebook files and the student's notebooks, runs
@@ -18,6 +20,7 @@ import re
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +28,9 @@ import nbformat
 from traitlets.config import Config
 
 from .config import limits, load_config, make_api
-from .integrity import inspect_submission, sanitize
-from .report import new_result
-from .sandbox import SandboxExecute, SandboxSpec, isolation_summary
+from .integrity import Inspection, inspect_submission, sanitize
+from .job import Job, Result, autotest_cells, max_score
+from .sandbox import SandboxExecute, SandboxSpec
 
 # Log lines of nbgrader/nbclient that explain why a notebook could not be autograded.
 _FAILURE_PATTERNS = [
@@ -112,122 +115,115 @@ def grades_from_gradebook(db_url: str, assignment: str, student: str) -> dict[st
     return out
 
 
-def autotest_cells(release_nb: Path) -> dict[str, float]:
-    """grade_id -> points of the autograded test cells of a released notebook."""
-    nb = json.loads(release_nb.read_text(encoding="utf-8"))
-    tests = {}
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
-            tests[meta["grade_id"]] = float(meta.get("points", 0))
-    return tests
-
-
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Grade the submission described by ``job`` (see :mod:`.grade`); return the result dict."""
+def run_job(job: Job) -> Result:
+    """Grade the submission of ``job`` in a throw-away course under its workspace."""
     started = time.monotonic()
-    student, assignment = job["student"], job["assignment"]
-    template = Path(job["template"])
-    release = template / "release" / assignment
-    ws = Path(job["workspace"])
-    result = new_result(student, assignment, job["submission_hash"],
-                        isolation=isolation_summary(job["isolate"], job.get("sandbox")),
-                        device=job.get("device", "cpu"))
-    tests = {nb.name: autotest_cells(nb) for nb in sorted(release.glob("*.ipynb"))}
-    result["max_score"] = sum(sum(t.values()) for t in tests.values())
-
-    inspection = inspect_submission(Path(job["submission"]), release)
+    start = Result(job.student, job.assignment, job.submission_hash, isolation=job.isolation,
+                   device=job.device, max_score=max_score(job.release))
+    inspection = inspect_submission(Path(job.submission), job.release)
     if inspection.fatal:
-        result["reason"] = inspection.fatal
-        result["duration_s"] = round(time.monotonic() - started, 2)
-        return result
-    result["notes"] = list(inspection.notes)
+        result = replace(start, reason=inspection.fatal)
+    else:
+        course = build_course(job, inspection)
+        out, log = autograde(job, course, write_spec(job))
+        result = read_scores(job, replace(start, notes=tuple(inspection.notes)), course, out, log)
+    return replace(result, duration_s=round(time.monotonic() - started, 2))
 
-    # the throw-away course: template gradebook, release extras, this student's notebooks only
-    course = ws / "course"
-    (course / "solutions" / assignment).mkdir(parents=True)
+
+def build_course(job: Job, inspection: Inspection) -> Path:
+    """The throw-away course: template gradebook, release extras, this student's notebooks only."""
+    template, aid = Path(job.template), job.assignment
+    course = Path(job.workspace) / "course"
+    (course / "solutions" / aid).mkdir(parents=True)
     shutil.copyfile(template / "gradebook.db", course / "gradebook.db")
-    extras = template / "extras" / assignment
-    shutil.copytree(extras, course / "solutions" / assignment, dirs_exist_ok=True)
-    sub_dir = course / "submitted" / student / assignment
+    shutil.copytree(template / "extras" / aid, course / "solutions" / aid, dirs_exist_ok=True)
+    sub_dir = course / "submitted" / job.student / aid
     sub_dir.mkdir(parents=True)
     for name, path in inspection.notebooks.items():
-        released = nbformat.read(str(release / name), as_version=4)
+        released = nbformat.read(str(job.release / name), as_version=4)
         submitted = nbformat.read(str(path), as_version=4)
         nbformat.write(sanitize(submitted, released), str(sub_dir / name))
-    stamp = Path(job["submission"]) / "timestamp.txt"
+    stamp = Path(job.submission) / "timestamp.txt"
     if stamp.is_file():
         shutil.copyfile(stamp, sub_dir / "timestamp.txt")
+    return course
 
+
+def write_spec(job: Job) -> Path:
+    """Write the sandbox's settings for the kernels of ``job`` (:mod:`.launcher`); return the file."""
     spec = SandboxSpec(
-        sandbox_base=job["sandbox_base"], slot=job["slot"], isolate=job["isolate"],
-        hide=job["hide"], expose=job["expose"], threads=job["threads"], extra_files=str(extras),
-        device=job.get("device", "cpu"), tool=job.get("sandbox") or "unshare",
-        batch=job.get("batch", ""), **job["limits"],
+        sandbox_base=job.sandbox_base, slot=job.slot, isolate=job.isolate, hide=list(job.hide),
+        expose=list(job.expose), threads=job.threads,
+        extra_files=str(Path(job.template) / "extras" / job.assignment), device=job.device,
+        tool=job.tool or "unshare", batch=job.batch, **job.limits,
     )
-    spec_file = ws / "spec.json"
+    spec_file = Path(job.workspace) / "spec.json"
     spec.save(spec_file)
-    probe_file = ws / "probe.jsonl"
-    os.environ["AEUTILS_PROBE_FILE"] = str(probe_file)
+    return spec_file
 
 
-    cfg = autograde_config(load_config(job["course_root"]), course, spec_file)
+def autograde(job: Job, course: Path, spec_file: Path) -> tuple[dict[str, Any], str]:
+    """nbgrader's autograde of the submission in ``course``: its answer and its log."""
+    os.environ["AEUTILS_PROBE_FILE"] = str(Path(job.workspace) / "probe.jsonl")
+    cfg = autograde_config(load_config(job.course_root), course, spec_file)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
         api = make_api(cfg)
-        out = api.autograde(assignment, student, force=True, create=True)
+        out = api.autograde(job.assignment, job.student, force=True, create=True)
     log = str(out.get("log", ""))
-    (ws / "autograde.log").write_text(log + "\n" + buf.getvalue())
+    (Path(job.workspace) / "autograde.log").write_text(log + "\n" + buf.getvalue())
+    return out, log
 
-    graded = grades_from_gradebook(cfg.CourseDirectory.db_url, assignment, student)
+
+def read_scores(job: Job, start: Result, course: Path, out: dict[str, Any], log: str) -> Result:
+    """The result of an autograde run: scores from the throw-away gradebook, status, reason."""
+    graded = grades_from_gradebook("sqlite:///" + str(course / "gradebook.db"), job.assignment,
+                                   job.student)
+    stamp = Path(job.submission) / "timestamp.txt"
     if stamp.is_file():  # merged into the course gradebook: nbgrader's export shows it
-        result["timestamp"] = stamp.read_text().strip()
-    result["cells"] = graded
-    scores = []
+        start = replace(start, timestamp=stamp.read_text().strip())
+    start = replace(start, cells=graded)
+    tests = {nb.name: autotest_cells(nb) for nb in sorted(job.release.glob("*.ipynb"))}
+    scores, pending = _test_scores(tests, graded)
+    if not out.get("success") or any(s is None for s in scores):
+        return replace(start, reason=_reason_from_log(log, out.get("error")))
+    autograded = course / "autograded" / job.student / job.assignment
+    timeouts = [g for nb in sorted(autograded.glob("*.ipynb")) for g in _timeouts(nb)]
+    notes = [*start.notes, *_probes(Path(job.workspace) / "probe.jsonl")]
+    remarks = [f"cell {g} was stopped at the time limit" for g in timeouts]
+    return replace(start, score=float(sum(scores)), notes=tuple(notes), manual_pending=pending,
+                   status="needs review" if notes else "graded",
+                   reason="; ".join(notes + remarks))
+
+
+def _test_scores(tests: dict[str, dict[str, float]],
+                 graded: dict[str, Any]) -> tuple[list[float | None], float]:
+    """Auto scores of the test cells (None: not graded) and the points awaiting manual grading."""
+    scores, pending = [], 0.0
     for nb_name, test_points in tests.items():
         cells = graded.get(Path(nb_name).stem, {}).get("grades", {})
-        for gid in test_points:
-            scores.append(cells.get(gid, {}).get("auto_score"))
-        result["manual_pending"] += sum(
-            c["max_score"] for g, c in cells.items() if g not in test_points
-            and c["needs_manual_grade"]
-        )
-    autograded = course / "autograded" / student / assignment
-    if not out.get("success") or any(s is None for s in scores):
-        result["reason"] = _reason_from_log(log, out.get("error"))
-        result["manual_pending"] = 0.0
-        result["duration_s"] = round(time.monotonic() - started, 2)
-        return result
+        scores += [cells.get(gid, {}).get("auto_score") for gid in test_points]
+        pending += sum(c["max_score"] for g, c in cells.items()
+                       if g not in test_points and c["needs_manual_grade"])
+    return scores, pending
 
-    result["score"] = float(sum(scores))
-    timeouts = [g for nb in sorted(autograded.glob("*.ipynb")) for g in _timeouts(nb)]
-    probes = []
-    if probe_file.is_file():
-        for line in probe_file.read_text().splitlines():
-            rec = json.loads(line)
-            if rec.get("probe"):
-                probes.append(f"{rec['notebook']}: {rec['probe']}")
-    result["notes"] += probes
-    remarks = [f"cell {g} was stopped at the time limit" for g in timeouts]
-    if result["notes"]:
-        result["status"] = "needs review"
-        result["reason"] = "; ".join(result["notes"] + remarks)
-    else:
-        result["status"] = "graded"
-        result["reason"] = "; ".join(remarks)
-    result["duration_s"] = round(time.monotonic() - started, 2)
-    return result
+
+def _probes(probe_file: Path) -> list[str]:
+    """What the kernel's probes reported (:mod:`.probe`), one note each."""
+    if not probe_file.is_file():
+        return []
+    records = [json.loads(line) for line in probe_file.read_text().splitlines()]
+    return [f"{rec['notebook']}: {rec['probe']}" for rec in records if rec.get("probe")]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: read the job file, grade, write ``<workspace>/result.json`` atomically."""
     args = sys.argv[1:] if argv is None else argv
-    job = json.loads(Path(args[0]).read_text())
-    ws = Path(job["workspace"])
-    result = run(job)
-    tmp = ws / "result.json.tmp"
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
-    tmp.replace(ws / "result.json")
+    job = Job.load(args[0])
+    result = run_job(job)
+    tmp = Path(job.workspace) / "result.json.tmp"
+    tmp.write_text(result.to_json())
+    tmp.replace(Path(job.workspace) / "result.json")
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # don't wait for jupyter/zmq threads: everything is written

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..config import CourseError, load_config
 from ..hidden import HiddenTests, load_hidden
+from ..job import Result
 from ..parts import GradedPart, graded_parts
 from ..template import cache_entry, prepare_template
 from .bundle import MANIFEST, Manifest
@@ -78,14 +79,14 @@ def release_parts(course: Path, manifest: Manifest) -> list[GradedPart]:
 
 
 def submission_parts(course: Path, manifest: Manifest, hidden: HiddenTests,
-                     result: dict[str, Any]) -> list[GradedPart]:
+                     result: Result) -> list[GradedPart]:
     """The parts of the graded notebooks, with the points that grading gave them."""
     parts: list[GradedPart] = []
     folder = course / "autograded" / STUDENT / manifest.assignment
     for name in manifest.notebooks:
         stem = Path(name).stem
         nb = json.loads((folder / name).read_text(encoding="utf-8"))
-        grades = result["cells"].get(stem, {}).get("grades", {})
+        grades = result.cells.get(stem, {}).get("grades", {})
         scores = {gid: (None if g["needs_manual_grade"] else g["auto_score"])
                   for gid, g in grades.items()}
         parts += graded_parts(nb, stem, hidden, scores=scores, comments={})
@@ -145,20 +146,20 @@ def _grade(batch_cls: Any, work: Path, course: Path, config: Any, manifest: Mani
                               "of your work; the course staff has been told)",
                               execution_time=time.monotonic() - started,
                               extra={**extra, "error": str(err)})
-    extra = {**extra, "status": result["status"], "isolation": result["isolation"],
-             "device": result["device"]}
-    log(f"{result['status']}: {result['score']} / {result['max_score']}"
-        + (f" - {result['reason']}" if result["reason"] else ""))
-    log(f"kernel: {result['isolation']}; device {result['device']}")
+    extra = {**extra, "status": result.status, "isolation": result.isolation,
+             "device": result.device}
+    log(f"{result.status}: {result.score} / {result.max_score}"
+        + (f" - {result.reason}" if result.reason else ""))
+    log(f"kernel: {result.isolation}; device {result.device}")
     elapsed = time.monotonic() - started
-    if result["status"] == "failed":
-        return failed_results(release_parts(course, manifest), result["reason"],
+    if result.status == "failed":
+        return failed_results(release_parts(course, manifest), result.reason,
                               execution_time=elapsed, extra=extra)
     # the course's gradebook now holds the assignment with its hidden tests (grading put it there)
     hidden = load_hidden(config.CourseDirectory.db_url, manifest.assignment,
                          course / "assignments" / manifest.assignment)
     parts = submission_parts(course, manifest, hidden, result)
-    return graded_results(parts, review=result["status"] == "needs review",
+    return graded_results(parts, review=result.status == "needs review",
                           execution_time=elapsed, extra=extra)
 
 
