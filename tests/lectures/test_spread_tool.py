@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nbformat.v4 import new_code_cell, new_output
 
-_PATH = Path(__file__).resolve().parent.parent / "tools" / "spread.py"
+_PATH = Path(__file__).resolve().parents[2] / "tools" / "spread.py"
 _SPEC = importlib.util.spec_from_file_location("spread_tool", _PATH)
 spread_tool = importlib.util.module_from_spec(_SPEC)
 sys.modules.setdefault("spread_tool", spread_tool)   # its dataclasses look their module up

@@ -18,7 +18,7 @@ import pytest
 import tomllib
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _requirement_map(requirements: list[str]) -> dict[str, str]:

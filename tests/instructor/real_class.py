@@ -5,7 +5,7 @@ every independent answer of independent_answers.py, in one `aeutils grade --jobs
 batch per assignment (mutants.grade_class).
 
 The three files run in the same pytest-xdist group ("grading", tests/xdist_groups.py), so the
-`real_class` fixture (tests/grading/conftest.py) grades each class once: before, the feedback and
+`real_class` fixture (tests/instructor/conftest.py) grades each class once: before, the feedback and
 Gradescope tests graded a second, five-student class of their own.
 """
 

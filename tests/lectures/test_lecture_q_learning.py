@@ -13,7 +13,7 @@ import torch
 
 from aeutils import control
 
-LECTURE = Path(__file__).resolve().parent.parent / "lectures" / "02_control.ipynb"
+LECTURE = Path(__file__).resolve().parents[2] / "lectures" / "02_control.ipynb"
 CELLS = 12
 TRACK = control.SlotCarTrack()  # only its geometry: lap_fraction
 

@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 
 def test_every_planted_bug_in_the_library_core_fails_its_test(tmp_path):
     # a child process: the runner must not find this process's already imported aeutils
     out = tmp_path / "mutants.json"
-    proc = subprocess.run([sys.executable, str(REPO / "tests" / "library_mutants.py"), "--json", str(out)],
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "teaching" / "library_mutants.py"), "--json", str(out)],
                           cwd=REPO, capture_output=True, text=True, timeout=900)
     records = json.loads(out.read_text())
     assert len(records) >= 20

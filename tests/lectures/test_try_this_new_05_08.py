@@ -1,6 +1,6 @@
 """The numbers in the "Try this" answers added with issue 23 to lectures 06, 08 and 09, measured
 again at the lectures' settings and seeds (``spread.SEED``), and read from the answer text itself
-(``tests/answers.py``): ranges measured over seeds and CPU kernels with ``tools/spread.py``.
+(``tests/lectures/answers.py``): ranges measured over seeds and CPU kernels with ``tools/spread.py``.
 One test per answer key."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from aeutils import vae_diagnostics as vd
 
 pytestmark = pytest.mark.answers
 
-LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 SAE_LECTURE = "09_sae_eval"
 #: lecture 09's recipe for every sparse autoencoder (its ``SAE_FIT``)
 SAE_FIT_09 = dict(epochs=5, batch_size=1024, lr=1e-2)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import tool_modules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 report = tool_modules.load("tools/device_report.py", "device_report")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import spread
 
-LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _NUM = r"[-+−]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?"

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from aeutils import grading, masking, models, noise, rng, train, viz, widgets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_rng_draws_on_the_generators_device_and_delivers_on_the_target():

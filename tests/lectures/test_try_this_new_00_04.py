@@ -2,7 +2,7 @@
 5, "denoising is score estimation", measured again at ``tests/spread.py``'s seeds.
 
 The answers state ranges measured over seeds 0-4 and both CPU-kernel settings
-(``tools/spread.py -- tests/test_try_this_new_00_04.py``). The tests repeat the lecture's 2-D
+(``tools/spread.py -- tests/lectures/test_try_this_new_00_04.py``). The tests repeat the lecture's 2-D
 setup; the first test checks that the lecture still uses it.
 """
 
@@ -24,7 +24,7 @@ from aeutils import models, score, train
 pytestmark = pytest.mark.answers
 
 LECTURE = "04_denoising"
-LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 WEIGHTS = [0.35, 0.25, 0.15, 0.1, 0.1, 0.05]
 FIT_2D = dict(epochs=20, batch_size=512, lr=1e-2)  # lecture 04's FIT_2D (without its device)
 LEVELS = [1.2, 0.6, 0.3, 0.15]

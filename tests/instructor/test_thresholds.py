@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from conftest import REPO
 
-MEASURED = json.loads((REPO / "tests" / "grading" / "threshold_spread.json").read_text())
+MEASURED = json.loads((REPO / "tests" / "instructor" / "threshold_spread.json").read_text())
 
 
 @dataclass(frozen=True)

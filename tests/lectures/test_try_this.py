@@ -1,7 +1,7 @@
 """The numbers in the "Try this" answers of lectures 00-07 (except 02, 05 and 07), measured again.
 
 Each test runs one prompt's experiment with aeutils at the lecture's settings and seeds, and
-compares what it measures with the bold numbers of the notebook's answer (``tests/answers.py``),
+compares what it measures with the bold numbers of the notebook's answer (``tests/lectures/answers.py``),
 so the answers cannot drift from the code. Models several answers share are trained once per
 module.
 """
@@ -21,7 +21,7 @@ from aeutils import data, filters, metrics, models, noise, train
 
 pytestmark = pytest.mark.answers
 
-LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 
 
 def _seeded(make):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IDS = ["ae1_bottleneck", "ae2_sparse", "ae3_denoising", "ae4_vae"]
 TOTAL = re.compile(r"This assignment is worth \*\*(\d+) points: (\d+) autograded, (\d+) written\*\*")
 LEAKS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "Model answer")

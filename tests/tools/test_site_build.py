@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import tool_modules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 build = tool_modules.load("book/build.py", "site_build")

@@ -1,12 +1,12 @@
 """Planted bugs in the library's core that the fast unit tests must catch: a small mutation check.
 
 Each :class:`Mutant` replaces one piece of code in a copy of the ``aeutils`` package (never the
-working tree) and names the test that must fail on it. ``python tests/library_mutants.py`` plants
+working tree) and names the test that must fail on it. ``python tests/teaching/library_mutants.py`` plants
 them one at a time: the heavy imports (torch, scikit-learn, matplotlib, pytest) happen once, then
 each mutant runs its test with pytest in a forked child that finds the mutated copy first on
 ``sys.path``. A mutant counts as caught only when its test *fails* (not when it errors, e.g. on an
 import); a mutant whose code is no longer in the library is reported as stale, so the list cannot
-rot silently. ``tests/test_library_mutants.py`` runs this in the suite.
+rot silently. ``tests/teaching/test_library_mutants.py`` runs this in the suite.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-TESTS = REPO / "tests"
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests" / "teaching"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Mutant:
     path: str
     find: str
     plant: str
-    caught_by: str  # the node id (below tests/) of the test that must fail
+    caught_by: str  # the node id (below tests/teaching/) of the test that must fail
 
 
 MUTANTS = (
@@ -162,7 +162,7 @@ def outcome_of(root: Path, nodeid: str, log: Path) -> str:
             status = pytest.main([str(TESTS / nodeid), "-q", "-p", "no:cacheprovider",
                                   "--rootdir", str(REPO)], plugins=[Recorder()])
             nothing_ran = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED)
-            result.write_text(json.dumps(outcomes.get(f"tests/{nodeid}",
+            result.write_text(json.dumps(outcomes.get(f"tests/teaching/{nodeid}",
                                                       "missing" if nothing_ran else "error")))
             code = 0
         finally:

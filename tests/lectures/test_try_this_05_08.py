@@ -1,5 +1,5 @@
 """The numbers in the "Try this" answers of lectures 05 and 08, measured again at the lectures'
-settings and seeds, and read from the answer text itself (``tests/answers.py``), so that the text
+settings and seeds, and read from the answer text itself (``tests/lectures/answers.py``), so that the text
 and the code cannot drift apart. One test per answer key."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import tool_modules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 colab_cell = tool_modules.load("tools/colab_cell.py", "colab_cell")

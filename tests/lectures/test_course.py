@@ -1,5 +1,5 @@
 """`aeutils course` (what `make course` runs) on small fixture notebooks, so the real lectures are
-executed only once, by tests/test_lectures.py."""
+executed only once, by tests/lectures/test_lectures.py."""
 
 import nbformat
 

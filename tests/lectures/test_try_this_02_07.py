@@ -3,7 +3,7 @@
 Lecture 02's runs follow the notebook cell by cell (same seeds, same order of draws from the
 track's generator), so a variant measures what a learner sees after changing one setting. Lecture
 07's table is rebuilt once per setting and shared by the answers that read it. The numbers are
-read from the answer text itself (``tests/answers.py``).
+read from the answer text itself (``tests/lectures/answers.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aeutils import control, data, metrics, models, train
 
 pytestmark = pytest.mark.answers
 
-LECTURES = Path(__file__).resolve().parent.parent / "lectures"
+LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 
 
 # ---- 02_control -----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The plausible wrong answers ("mutants") of every real assignment, graded by
-tests/grading/test_real_assignments.py (one `aeutils grade --jobs 2 --device cpu` batch per
+tests/instructor/test_real_assignments.py (one `aeutils grade --jobs 2 --device cpu` batch per
 assignment, packed with the independent answers). See mutants.py for what a Mutant is and how it
 is checked.
 

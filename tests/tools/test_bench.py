@@ -14,7 +14,7 @@ import torch
 
 from aeutils import metrics, models
 
-BENCH = Path(__file__).resolve().parent.parent / "tools" / "bench.py"
+BENCH = Path(__file__).resolve().parents[2] / "tools" / "bench.py"
 
 
 def _bench():
