@@ -2,7 +2,7 @@
 
 Each assignment's source notebook (the solution and its visible and hidden tests: the nbgrader
 markers are comments) runs in a kernel whose first cell turns on the simulated GPU of
-``aeutils.grading_device.on_gpu`` for the whole session: ``aeutils.device()`` is then ``cuda``,
+``aeutils.grading.trials.on_gpu`` for the whole session: ``aeutils.device()`` is then ``cuda``,
 the notebook's models and data live there, training runs in float16 with a GradScaler where a
 part asks for mixed precision, and every operation follows CUDA's device rules (a CUDA output
 compared with CPU images in a metric raises, as ae3's PSNR part did). No cell may raise.
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.grading, pytest.mark.timeout(1800)]
 IDS = sorted(p.name for p in (REPO / "solutions").glob("*")
              if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
 # the context manager is kept in a name: dropped, it would be collected and end the block at once
-SIMULATE = ("import aeutils.grading_device as _gd\n"
+SIMULATE = ("import aeutils.grading.trials as _gd\n"
             "_gpu_block = _gd.on_gpu(simulate=True)\n"
             "_gpu = _gpu_block.__enter__()  # for the whole session\n"
             "import aeutils\n"

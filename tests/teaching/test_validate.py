@@ -2,7 +2,7 @@
 without a side channel: ``fit`` reads the training set's value range once and hands each batch to
 the loss marked with it (``validate.with_range``); every check reads nothing but its arguments.
 
-``aeutils.grading_sync.count_host_syncs`` normally ignores the library's own reads; here it counts
+``aeutils.grading.sync.count_host_syncs`` normally ignores the library's own reads; here it counts
 them (only torch's own, e.g. the optimizers' step counters, stay out), so a value check that reads
 the device in every step shows up as a count that grows with the number of steps.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-import aeutils.grading_sync as grading_sync
 from aeutils import losses, models, noise, train, validate
-from aeutils.grading_sync import count_host_syncs
+from aeutils.grading import sync as grading_sync
+from aeutils.grading.sync import count_host_syncs
 
 IMAGES = torch.rand(256, 1, 8, 8, generator=torch.Generator().manual_seed(0))
 TOKENS = torch.randint(4, 50, (256, 12), generator=torch.Generator().manual_seed(0))
@@ -177,9 +177,9 @@ def test_the_callback_and_held_out_data_are_checked_inside_fit():
 
 def test_a_tensor_that_cannot_be_retyped_carries_its_range_without_a_device_read():
     # the grading's simulated GPU tensor is a wrapper subclass: it cannot become a KnownRange
-    from aeutils import grading_device
+    from aeutils.grading import trials
 
-    with grading_device.on_gpu(simulate=True) as gpu:
+    with trials.on_gpu(simulate=True) as gpu:
         x = torch.rand(8, 4).to(gpu.device)
         marked = validate.with_range(x, (0.0, 1.0))
         assert marked is x and validate.value_range(marked) == (0.0, 1.0)

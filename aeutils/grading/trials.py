@@ -50,15 +50,17 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .grading_errors import GradingError
+from .errors import GradingError
 
 aten = torch.ops.aten
 #: the device a simulated GPU's tensors report
 SIMULATED = torch.device("cuda", 0)
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
-_AEUTILS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_OURS = tuple(_AEUTILS_DIR + f for f in ("grading_device.py", "grading_sync.py", "grading.py"))
+_GRADING_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_AEUTILS_DIR = os.path.dirname(_GRADING_DIR.rstrip(os.sep)) + os.sep
+#: this package's files (aeutils/grading/): the trial's own frames, never the student's
+_OURS = (_GRADING_DIR,)
 #: torch's own bookkeeping: the optimizers' step counters, GradScaler's inf checks
 _INTERNAL = tuple(_TORCH_DIR + d + os.sep for d in ("optim", "amp", "cuda"))
 #: operations that accept CPU tensors beside GPU ones, as CUDA does

@@ -8,12 +8,6 @@ those); a subclass or any other object is refused without calling its ``__eq__``
 
 A failed check raises :class:`GradingError` (an ``AssertionError``) whose message says what was
 expected, what was found and what to try.
-
-Example test cell::
-
-    from aeutils.grading import check_close, check_shape
-    check_shape(encode(x), (64, 16), name="encode(x)")
-    check_close(reconstruction_error(x), 0.0123, rtol=1e-3, name="reconstruction_error(x)")
 """
 
 from __future__ import annotations
@@ -31,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .grading_device import GpuTrial, gpu_trial, on_gpu, run_on_device, without
-from .grading_errors import GradingError
+from .errors import GradingError
+from .trials import GpuTrial, gpu_trial, on_gpu, run_on_device, without
 
 __all__ = [
     "GpuTrial",
@@ -69,7 +63,7 @@ def _torch_types() -> tuple[type, ...]:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency of the course
         return ()
-    from .grading_device import SimulatedGPUTensor
+    from .trials import SimulatedGPUTensor
 
     return (torch.Tensor, torch.nn.Parameter, SimulatedGPUTensor)
 
@@ -107,7 +101,7 @@ def as_array(x: Any, name: str = "value") -> np.ndarray:
     if t in _torch_types():
         import torch
 
-        from .grading_device import SimulatedGPUTensor
+        from .trials import SimulatedGPUTensor
 
         if t is SimulatedGPUTensor:  # a (simulated) GPU tensor: its values are on the CPU
             if type(x.elem) is not torch.Tensor:

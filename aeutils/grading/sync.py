@@ -11,7 +11,7 @@ Two kinds are counted:
   outside the ``torch`` and ``aeutils`` packages (the optimizers and ``GradScaler`` read their own
   step counters that way, and the library's input checks read a value or two; neither is the
   student's doing);
-- on a GPU (a real one, or the simulated one of :func:`aeutils.grading_device.on_gpu`), every value
+- on a GPU (a real one, or the simulated one of :func:`aeutils.trials.on_gpu`), every value
   copied to the host by the student's code, however it was asked for (``print(loss)`` and an
   f-string read the value inside torch, and still count).
 """
@@ -25,13 +25,13 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
-from . import grading_device
+from . import trials
 
 #: tensor methods that copy a value to the host (and so wait for the device)
 SYNC_METHODS = frozenset({"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__",
                           "__index__"})
 _TORCH_DIR = os.path.dirname(torch.__file__)
-_AEUTILS_DIR = os.path.dirname(os.path.abspath(__file__))
+_AEUTILS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # aeutils/
 _LIBRARY_DIRS = (_TORCH_DIR + os.sep, _AEUTILS_DIR + os.sep)
 
 
@@ -44,7 +44,7 @@ class count_host_syncs(TorchFunctionMode):  # noqa: N801 - used like a function:
     def __init__(self) -> None:
         super().__init__()
         self._cpu_calls: list[tuple[str, str, int]] = []
-        self._gpu = grading_device.GpuRecord(device=torch.device("cuda"), simulated=False)
+        self._gpu = trials.GpuRecord(device=torch.device("cuda"), simulated=False)
         self._observer: Any = None
 
     @property
@@ -56,9 +56,9 @@ class count_host_syncs(TorchFunctionMode):  # noqa: N801 - used like a function:
         return len(self.calls)
 
     def __enter__(self) -> count_host_syncs:
-        grading_device._ACTIVE.append(self._gpu)
-        if not grading_device.simulating() and torch.cuda.is_available():
-            self._observer = grading_device._RealGpuObserver()
+        trials._ACTIVE.append(self._gpu)
+        if not trials.simulating() and torch.cuda.is_available():
+            self._observer = trials._RealGpuObserver()
             self._observer.__enter__()
         return super().__enter__()
 
@@ -68,7 +68,7 @@ class count_host_syncs(TorchFunctionMode):  # noqa: N801 - used like a function:
         finally:
             if self._observer is not None:
                 self._observer.__exit__(*exc)
-            grading_device._ACTIVE.remove(self._gpu)
+            trials._ACTIVE.remove(self._gpu)
 
     def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None):
         name = getattr(func, "__name__", "")

@@ -1,6 +1,6 @@
 """The device trial and the hand-off blocker of aeutils.grading, on a CPU-only machine.
 
-The trial runs student code on a GPU simulated on the CPU (aeutils.grading_device.on_gpu). Its
+The trial runs student code on a GPU simulated on the CPU (aeutils.grading.trials.on_gpu). Its
 verdicts are checked here on a catalogue of device code, correct and wrong on a real CUDA GPU, and
 compared with the two other candidates it replaced or was weighed against: PyTorch's ``meta``
 device (the earlier trial) and ``FakeTensorMode`` with a fake ``cuda`` device.
@@ -19,8 +19,8 @@ from torch import nn
 import aeutils.noise
 from aeutils import grading
 from aeutils.grading import GradingError
-from aeutils.grading_device import SimulatedGPUTensor, on_gpu, run_on_device
-from aeutils.grading_sync import count_host_syncs
+from aeutils.grading.sync import count_host_syncs
+from aeutils.grading.trials import SimulatedGPUTensor, on_gpu, run_on_device
 
 # ---- a catalogue of device code: (name, function, arguments, correct on a real CUDA GPU) ----
 
@@ -330,13 +330,13 @@ def test_host_syncs_and_uploads_are_recorded_where_the_student_made_them():
                 total += loss.detach()
             float(total)
     assert len(loop.syncs) == 5, loop.transfers
-    assert all(t.file == "test_grading_device.py" for t in loop.syncs)
+    assert all(t.file == "test_trials.py" for t in loop.syncs)
     assert len(loop.uploads) == 4 and loop.uploaded_bytes == data.numel() * 4
     assert len(gpu.transfers) > len(loop.transfers)
 
 
 def test_check_loop_fails_a_sync_per_batch_data_read_per_batch_and_a_cpu_result():
-    from aeutils.grading_device import gpu_trial
+    from aeutils.grading.trials import gpu_trial
 
     def loop(model, x, sync=False, copy_each_batch=False, on_cpu=False):
         device = next(model.parameters()).device

@@ -1,10 +1,10 @@
-"""aeutils.grading_sync: a per-batch .item() in a training loop is counted, the optimizer's own are not."""
+"""aeutils.grading.sync: a per-batch .item() in a training loop is counted, the optimizer's own are not."""
 
 from __future__ import annotations
 
 import torch
 
-from aeutils.grading_sync import count_host_syncs
+from aeutils.grading.sync import count_host_syncs
 
 
 def _loop(batches: int, sync_every_batch: bool) -> float:
