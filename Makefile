@@ -39,12 +39,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=25
 
 # The everyday loop, under 5 minutes on 2 cores: lint, then every test but the notebook
-# executions and the lectures' numbers (test_lectures, test_try_this*, test_science), the grading
-# batches (tests/grading, the device check, the Colab cell's release check), the browser, the hub
-# and the website. `make test` stays the CI command.
-CHECK_SKIP := --ignore=tests/grading --ignore=tests/browser --ignore=tests/hub --ignore=tests/site \
-  --ignore-glob='tests/test_try_this*.py' --ignore=tests/test_science.py \
-  --ignore=tests/test_lectures.py --ignore=tests/test_device_check.py --ignore=tests/test_colab_cell.py
+# executions and the lectures' numbers (tests/lectures: test_lectures, test_try_this*,
+# test_science), the grading batches (tests/instructor, the device check, the Colab cell's release
+# check), the browser, the hub and the website. `make test` stays the CI command.
+CHECK_SKIP := --ignore=tests/instructor --ignore=tests/browser --ignore=tests/hub --ignore=tests/site \
+  --ignore-glob='tests/lectures/test_try_this*.py' --ignore=tests/lectures/test_science.py \
+  --ignore=tests/lectures/test_lectures.py --ignore=tests/tools/test_device_check.py --ignore=tests/tools/test_colab_cell.py
 check: lint
 	AEUTILS_SKIP_BROWSER=1 $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=10 $(CHECK_SKIP)
 
@@ -54,9 +54,9 @@ check: lint
 # `aeutils grade`. A number that holds only with this machine's kernels fails here, whichever CPU
 # the machine has (an AMD CPU's MKL already takes its AVX2 path: the compatible path still differs).
 PORTABLE_KERNELS = $(shell $(PYTHON) tests/spread.py portable)
-PORTABLE_TESTS := tests/test_try_this*.py tests/test_science.py \
-  tests/test_lectures.py::test_lecture_runs_headless_with_figures_and_widgets \
-  tests/grading/test_real_assignments.py::test_solution_full_points_and_release_zero
+PORTABLE_TESTS := tests/lectures/test_try_this*.py tests/lectures/test_science.py \
+  tests/lectures/test_lectures.py::test_lecture_runs_headless_with_figures_and_widgets \
+  tests/instructor/test_real_assignments.py::test_solution_full_points_and_release_zero
 test-portable: $(STAMP)
 	tools/install_sandbox.sh
 	env $(PORTABLE_KERNELS) AEUTILS_SKIP_BROWSER=1 AEUTILS_GRADE_MUTANTS=0 \
@@ -89,7 +89,7 @@ test-lowest: $(LOWEST_STAMP)
 	PATH=$(abspath $(LOWEST))/bin:$$PATH $(LOWEST)/bin/python -m pytest -p no:cacheprovider \
 	  $(PYTEST_PARALLEL) --durations=10 -m "not grading and not browser and not hub and not answers" \
 	  -k "not test_lecture_runs_headless or 03_sparse" \
-	  --deselect tests/test_packaging.py::test_make_lab_starts_jupyterlab
+	  --deselect tests/tools/test_packaging.py::test_make_lab_starts_jupyterlab
 
 course: $(STAMP)
 	$(BIN)/python -m aeutils course --out build

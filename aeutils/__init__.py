@@ -12,7 +12,7 @@ Each submodule is one idea of the lecture arc:
 - ``aeutils.filters``  numbers behind filter pictures (how localized, which subspace)
 - ``aeutils.control``  a small car-on-a-track environment and tabular Q-learning
 - ``aeutils.masking``  masked image patches, the image analogue of BERT's masked tokens
-- ``aeutils.grading``  helpers that assignment test cells call
+- ``aeutils.grading``  what assignment test cells use: checks, device trials, host syncs
 - ``aeutils.english``  lecture 05's masked-token model of English prose, trained once and cached
 - ``aeutils.superposition``  toy activations with known features, to check sparse autoencoders
 - ``aeutils.sae_eval``  how the field evaluates sparse autoencoders: L0 / unexplained-variance
@@ -36,8 +36,7 @@ _SUBMODULES = ("data", "losses", "metrics", "models", "noise", "train", "viz", "
 _RUNTIME_NAMES = ("device", "seed_everything", "configure_cpu_threads")
 #: Parts of the package that never compute with torch: importing them leaves the thread setting
 #: (and torch) alone. Every other ``aeutils.<name>`` imports :mod:`aeutils.runtime` first.
-_TORCH_FREE = ("runtime", "instructor", "cli", "course", "doctor", "grading", "grading_device",
-               "grading_errors", "__main__")
+_TORCH_FREE = ("runtime", "instructor", "cli", "course", "doctor", "grading", "__main__")
 
 __all__ = [*_RUNTIME_NAMES[:2], *_SUBMODULES]
 

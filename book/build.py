@@ -6,7 +6,7 @@ path in the repository:
 
 - ``lectures/NN_topic.ipynb``: the EXECUTED lectures (figures, the explorers' static pictures, the
   "Try this" answers as collapsed ``<details>``). The suite already executes each lecture once and
-  leaves it in ``build/lectures/`` (tests/test_lectures.py, tests/browser/); a copy whose code is
+  leaves it in ``build/lectures/`` (tests/lectures/test_lectures.py, tests/browser/); a copy whose code is
   the committed lecture's is reused, any other lecture is executed here (a fresh clone: once each).
 - ``assignments/<id>/<id>.ipynb``: the student releases, as committed (never executed, never a
   solution: a notebook holding solution or hidden-test markers stops the build).

@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_batches_that_fill_both_cores_last)
 
 
-#: The real assignments' graded classes (tests/grading/real_class.py), in the order their tests run
+#: The real assignments' graded classes (tests/instructor/real_class.py), in the order their tests run
 #: on the grading worker: all four classes graded first (the feedback of one class converts while
 #: the next one grades), then the Gradescope runs (two at a time), then the feedback checks.
 REAL_CLASS_ORDER = ("test_real_assignments.py", "test_gradescope_real.py", "test_feedback_real.py")
@@ -96,7 +96,7 @@ def _run_each_lecture_once(items) -> None:
 
 
 def _run_the_class_loop_once(items) -> None:
-    """Skip the class loop through the exchange alone (tests/grading/test_class_loop.py) when the
+    """Skip the class loop through the exchange alone (tests/instructor/test_class_loop.py) when the
     real-JupyterHub test runs in this same run and can start here: it runs the same loop, with
     the same checks, through the hub."""
     if not any(item.originalname == HUB_CLASS_TEST for item in items):
@@ -156,7 +156,7 @@ def lecture05_model(tmp_path_factory, worker_id) -> aeutils.models.MaskedTokenDe
 
 def pytest_report_header(config) -> str:
     """Which sandbox the grading tests run under (AEUTILS_SANDBOX=unshare: the fallback). Here,
-    not in tests/grading/conftest.py: pytest reads that file too late for a plain `pytest`."""
+    not in tests/instructor/conftest.py: pytest reads that file too late for a plain `pytest`."""
     from aeutils.instructor.sandbox import isolation_summary, sandbox_tool
 
     tool = sandbox_tool()

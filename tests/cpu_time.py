@@ -24,8 +24,6 @@ import pytest
 
 KEY = "cpu_seconds"
 CLOCK_KEY = "cpu_clock"
-#: the teaching floor's files that execute lectures or check the lectures' numbers
-LECTURE_FILES = ("test_lectures", "test_lecture_", "test_try_this", "test_science")
 #: cgroup v1's CPU accounting, then cgroup v2's root
 CGROUP_ROOTS = (Path("/sys/fs/cgroup/cpuacct"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
 
@@ -63,22 +61,30 @@ class CgroupClock:
             self.group.rmdir()
 
 
-def cgroup_clock() -> CgroupClock | None:
-    """A :class:`CgroupClock`, or None where this process may not make one."""
+def cgroup_root() -> Path | None:
+    """The cgroup hierarchy this process may make a cgroup in, or None."""
     for root in CGROUP_ROOTS:
         usable = (root / "cpuacct.usage").is_file() or (root / "cgroup.controllers").is_file()
         if usable and os.access(root, os.W_OK):
-            with contextlib.suppress(OSError):
-                return CgroupClock(root)
+            return root
+    return None
+
+
+def cgroup_clock() -> CgroupClock | None:
+    """This process in a :class:`CgroupClock`, or None where it may not make one."""
+    root = cgroup_root()
+    if root is not None:
+        with contextlib.suppress(OSError):
+            return CgroupClock(root)
     return None
 
 
 def part_of(nodeid: str) -> str:
-    """``tests/grading/x.py::t`` -> ``grading``; a top-level file -> ``lectures`` or ``teaching``."""
+    """The room of the house a test is in: ``tests/instructor/x.py::t`` -> ``instructor``
+    (teaching, grading, instructor, lectures, browser, hub, site, tools); the suite's own tests
+    at the top of tests/ -> ``suite``."""
     path = nodeid.split("::")[0].split("/")
-    if len(path) > 2:
-        return path[1]
-    return "lectures" if path[-1].startswith(LECTURE_FILES) else "teaching"
+    return path[1] if len(path) > 2 else "suite"
 
 
 class CpuTimePlugin:

@@ -1,19 +1,36 @@
-"""How `make test` shares the machine between its two pytest-xdist workers (tests/conftest.py)."""
+"""How the suite is laid out (one folder per room of the house) and how `make test` shares the
+machine between its two pytest-xdist workers (tests/conftest.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from xdist_groups import xdist_group
+
+TESTS = Path(__file__).resolve().parent
+#: the rooms of the house, as aeutils has them, and the suite's own tests at the top
+ROOMS = {"teaching": "aeutils' teaching modules", "grading": "aeutils.grading: what test cells use",
+         "instructor": "aeutils.instructor: the nbgrader pipeline", "lectures": "lectures executed, "
+         "their numbers and answers", "browser": "JupyterLab in Chromium", "hub": "a real JupyterHub",
+         "site": "the built website", "tools": "tools/, packaging, lint"}
+
+
+def test_every_test_file_is_in_a_room_of_the_house():
+    top = sorted(p.name for p in TESTS.glob("test_*.py"))
+    assert top == ["test_suite_layout.py"], f"test files at the top of tests/: {top}"
+    rooms = sorted(p.parent.name for p in TESTS.glob("*/test_*.py"))
+    assert set(rooms) == set(ROOMS), f"test folders {sorted(set(rooms))}, expected {sorted(ROOMS)}"
 
 
 def test_tests_sharing_machine_wide_state_share_a_worker():
     group = xdist_group
-    assert group("tests/grading/test_grading_corpus.py::test_case_outcome[x]") == "grading"
-    assert group("tests/grading/test_real_assignments.py::test_mutant_loses_only_its_part[a-b]") \
+    assert group("tests/instructor/test_grading_corpus.py::test_case_outcome[x]") == "grading"
+    assert group("tests/instructor/test_real_assignments.py::test_mutant_loses_only_its_part[a-b]") \
         == "grading"
     assert group("tests/hub/test_hub_class.py::test_a_class_on_a_real_jupyterhub") == "grading"
     assert group("tests/browser/test_browser_lectures.py::test_notebook_runs_in_jupyterlab[00]") \
         == "browser"
-    assert group("tests/test_data.py::test_load_digits") is None
+    assert group("tests/teaching/test_data.py::test_load_digits") is None
 
 
 def test_the_cpu_clock_counts_processes_nobody_waits_for():
@@ -24,20 +41,24 @@ def test_the_cpu_clock_counts_processes_nobody_waits_for():
     from pathlib import Path
 
     import pytest
-    from cpu_time import cgroup_clock
+    from cpu_time import cgroup_root
 
-    probe = cgroup_clock()
-    if probe is None:
+    if cgroup_root() is None:
         pytest.skip("no cgroup can be made here (not root, or no cgroup mounted): getrusage is used")
-    probe.close()
     script = """
-import subprocess, sys, time
+import os, subprocess, sys, tempfile, time
 from cpu_time import cgroup_clock, waited_cpu_seconds
 clock = cgroup_clock()
 start, waited = clock.seconds(), waited_cpu_seconds()
+done = os.path.join(tempfile.mkdtemp(), "done")
 # a grandchild that burns 0.5 CPU s after its parent exited: nobody waits for it
-subprocess.run(["sh", "-c", sys.executable + " -c 'import time; t = time.process_time()\\nwhile time.process_time() - t < 0.5: pass' &"])
-time.sleep(1.5)
+burn = f"import time\\nt = time.process_time()\\nwhile time.process_time() - t < 0.5: pass\\nopen({done!r}, 'w')"
+subprocess.run(["sh", "-c", f"{sys.executable} -c \\"{burn}\\" &"])
+for _ in range(600):  # however busy the machine is
+    if os.path.exists(done):
+        break
+    time.sleep(0.1)
+time.sleep(0.2)
 print(clock.seconds() - start, waited_cpu_seconds() - waited)
 clock.close()
 """

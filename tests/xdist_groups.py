@@ -7,9 +7,9 @@ from __future__ import annotations
 #: oversubscribe the two cores (measured: the suite is CPU-bound, 95% of both cores busy; with
 #: one group per grading file it took 26 min instead of 24.5). Batches *could* share the machine:
 #: each claims its own sandbox slots, and the checks for processes left behind look only at their
-#: own course (tests/grading/conftest.py `sandbox_processes(course)`). The browser suite: one
+#: own course (tests/instructor/conftest.py `sandbox_processes(course)`). The browser suite: one
 #: JupyterLab server and one Chromium per worker session.
-XDIST_GROUPS = (("tests/grading/", "grading"), ("tests/hub/", "grading"), ("tests/browser/", "browser"))
+XDIST_GROUPS = (("tests/instructor/", "grading"), ("tests/hub/", "grading"), ("tests/browser/", "browser"))
 
 
 def xdist_group(nodeid: str) -> str | None:

@@ -448,7 +448,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
         # the model student: the release with every answer cell filled in (as the real-assignment
         # tests build it); plain execution runs the source, which holds the hidden tests the
         # grader puts back, so both run the same code
-        sys.path.insert(0, str(REPO / "tests" / "grading"))
+        sys.path.insert(0, str(REPO / "tests" / "instructor"))
         from grading_corpus import solution_notebook
 
         for nb in solution:

@@ -8,7 +8,7 @@
 #     Colab first cell (tools/colab_cell.py), run under a stand-in `google.colab` module with the
 #     wheel as its install source, adds aeutils and changes nothing else; pip check;
 #  3. in a folder outside the repository: `aeutils doctor`, lectures 00 and 03 (the explorers) and
-#     the ae1 solution (the grading helpers) executed headless, and tests/test_widgets.py.
+#     the ae1 solution (the grading helpers) executed headless, and tests/teaching/test_widgets.py.
 # Prints the exact versions it installed. Everything lands in build/colab/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -103,14 +103,14 @@ done
 
 for name in $LECTURES; do cp "lectures/$name.ipynb" "$work/"; done
 cp -r "solutions/$ASSIGNMENT/." "$work/"
-cp tests/test_widgets.py "$work/"
+cp tests/teaching/test_widgets.py "$work/"
 cp tools/execute_outside.py "$OUT/"
 cd "$work"
 step "aeutils doctor (in $work)"
 "$VENV/bin/aeutils" doctor
 step "notebooks, headless"
 "$VENV/bin/python" "$OUT/execute_outside.py" $(for name in $LECTURES; do echo "$name.ipynb"; done) "$ASSIGNMENT.ipynb"
-step "tests/test_widgets.py on ipywidgets $("$VENV/bin/python" -c 'import ipywidgets; print(ipywidgets.__version__)')"
+step "tests/teaching/test_widgets.py on ipywidgets $("$VENV/bin/python" -c 'import ipywidgets; print(ipywidgets.__version__)')"
 printf "[pytest]\n" > pytest.ini
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -p no:warnings test_widgets.py
 step "done: the Colab stack and the wheel pass"

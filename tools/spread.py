@@ -10,7 +10,7 @@ a range to state (the measured range widened to mean +- 3 standard deviations, r
 Tests that failed in some run are listed with the run.
 
     python tools/spread.py                       # seeds 0-4, native and portable kernels
-    python tools/spread.py --seeds 0 1 --kernels portable -- tests/test_try_this.py -k 01_
+    python tools/spread.py --seeds 0 1 --kernels portable -- tests/lectures/test_try_this.py -k 01_
     python tools/spread.py --summarize           # only re-read the logs in build/spread/
     python tools/spread.py --lectures 02_control 04_denoising --out build/spread-lectures
 
@@ -41,12 +41,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "lectures")]
 from answers import answer_claims  # noqa: E402
 from spread import PORTABLE_KERNELS  # noqa: E402
 
-DEFAULT_TESTS = ["tests/test_try_this.py", "tests/test_try_this_02_07.py",
-                 "tests/test_try_this_05_08.py", "tests/test_science.py"]
+DEFAULT_TESTS = ["tests/lectures/test_try_this.py", "tests/lectures/test_try_this_02_07.py",
+                 "tests/lectures/test_try_this_05_08.py", "tests/lectures/test_science.py"]
 KERNELS = {"native": {}, "portable": PORTABLE_KERNELS}
 
 

@@ -7,8 +7,8 @@ This executes each assignment's source notebook (solution and hidden tests) once
 kernel setting, with every seed the solution's answer cells set moved by the run's seed (as a
 student with another seed would: ``seed_everything(N)``, ``manual_seed(N)``, the library ``fit``'s
 shuffling seed, and the fresh model the Part 5 test of ae1 trains), records the value behind each
-threshold right after its test cell ran, and writes ``tests/grading/threshold_spread.json`` (read
-by ``tests/grading/test_thresholds.py``) with each value's runs, mean and standard deviation.
+threshold right after its test cell ran, and writes ``tests/instructor/threshold_spread.json`` (read
+by ``tests/instructor/test_thresholds.py``) with each value's runs, mean and standard deviation.
 
     python tools/threshold_spread.py                  # 4 assignments x seeds 0-4 x 2 kernel settings
     python tools/threshold_spread.py --assignments ae3_denoising --seeds 0 1
@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from spread import PORTABLE_KERNELS  # noqa: E402
 
 KERNELS = {"native": {}, "portable": PORTABLE_KERNELS}
-OUT = REPO / "tests" / "grading" / "threshold_spread.json"
+OUT = REPO / "tests" / "instructor" / "threshold_spread.json"
 
 #: after which test cell, which expressions to record (the hidden tests' own variables)
 PROBES: dict[str, dict[str, dict[str, str]]] = {

@@ -45,7 +45,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-sys.path.insert(0, str(REPO / "tests" / "grading"))
+sys.path.insert(0, str(REPO / "tests" / "instructor"))
 import grading_corpus as corpus  # noqa: E402
 
 sys.path.insert(0, str(REPO / "tests" / "browser"))
