@@ -421,7 +421,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
     """Seconds to grade one submission (the model solution) vs ``jupyter nbconvert --execute``.
 
     Grading runs in this process (``Batch``, what ``aeutils grade`` runs), its phases timed by
-    :class:`PhaseTimer`; CPU seconds are this process's and its children's (the worker, the
+    :class:`PhaseTimer`; CPU seconds are this process's and its children's (the grader process, the
     kernels). The grading code itself is not changed.
     """
     from aeutils.cli import _venv_on_path
@@ -462,16 +462,16 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                  "--ExecutePreprocessor.timeout=600", "--output-dir", str(work / "plain"),
                  str(nb)], env, nb.parent)
             plain_cpu, plain_wall = plain_cpu + cpu, plain_wall + wall
-        # a bare interpreter and the worker's imports (the lazy package: no torch): the fixed
-        # start-up cost of each worker
+        # a bare interpreter and the grader process's imports (the lazy package: no torch): the fixed
+        # start-up cost of each grader process
         boot_cpu, boot_wall, _ = _timed_run(
-            [sys.executable, "-c", "import aeutils.instructor.worker"], env, course)
+            [sys.executable, "-c", "import aeutils.instructor.grader"], env, course)
         bare_cpu, bare_wall, _ = _timed_run([sys.executable, "-c", "pass"], env, course)
         log: list[str] = []
         phases = {"preflight (one sandboxed kernel)": (grading.Batch, "_preflight"),
                   "template (a copy of release's, else generated)": (grading, "build_template"),
                   "gradebook entry": (grading, "ensure_in_gradebook"),
-                  "worker process": (grading.Batch, "_run_worker"),
+                  "grader process": (grading.Batch, "_run_grader"),
                   "merge into the course gradebook": (grading, "merge"),
                   "reports": (grading_report, "write_csv")}
         cpu0, wall0 = _self_and_children_cpu(), time.perf_counter()
@@ -480,11 +480,11 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                                     out=work / "grades.csv", config=load_config(str(course)),
                                     log=log.append).run()
         grade_cpu, grade_wall = _self_and_children_cpu() - cpu0, time.perf_counter() - wall0
-        worker_run = sum(r.duration_s or 0.0 for r in results)
+        grader_run = sum(r.duration_s or 0.0 for r in results)
         breakdown = dict(timer.seconds)
-        breakdown["worker start-up (process + imports)"] = (
-            breakdown.get("worker process", 0.0) - worker_run)
-        breakdown["worker run (nbgrader autograde in the sandbox)"] = worker_run
+        breakdown["grader start-up (process + imports)"] = (
+            breakdown.get("grader process", 0.0) - grader_run)
+        breakdown["grader run (nbgrader autograde in the sandbox)"] = grader_run
         breakdown["rest of the batch (hashing, locks, scan)"] = grade_wall - sum(
             v for k, v in timer.seconds.items())
         from aeutils.instructor.sandbox import sandbox_tool
@@ -496,7 +496,7 @@ def grading_overhead(assignment: str = "ae1_bottleneck") -> dict:
                 "grade_cpu_s": grade_cpu, "grade_wall_s": grade_wall,
                 "ratio_cpu": grade_cpu / plain_cpu, "ratio_wall": grade_wall / plain_wall,
                 "breakdown_wall_s": breakdown, "breakdown_cpu_s": dict(timer.cpu),
-                "worker_import_cpu_s": boot_cpu - bare_cpu, "worker_import_wall_s": boot_wall - bare_wall,
+                "grader_import_cpu_s": boot_cpu - bare_cpu, "grader_import_wall_s": boot_wall - bare_wall,
                 "statuses": [r.status for r in results], "log": log}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -509,21 +509,21 @@ def grading_lines(g: dict) -> list[str]:
                  f"ratio {g['ratio_cpu']:.2f}x (CPU s; wall {g['plain_wall_s']:.1f} / "
                  f"{g['grade_wall_s']:.1f} s, ratio {g['ratio_wall']:.2f}x; goal <= "
                  f"{GOAL_GRADING_OVERHEAD}x; {status})"]
-        per, unit = cpu.get("worker process", 0.0) / g["plain_cpu_s"], "CPU"
+        per, unit = cpu.get("grader process", 0.0) / g["plain_cpu_s"], "CPU"
     else:  # the kernels' CPU is invisible here: wall seconds are the measure (keep the machine idle)
         lines = [f"{'grading ae1':<14s} plain {g['plain_wall_s']:6.2f} s, grading {g['grade_wall_s']:6.2f} s, "
                  f"ratio {g['ratio_wall']:.2f}x (WALL s: under {g['sandbox']} the kernels' CPU is not "
                  f"counted, grader-side CPU {g['grade_cpu_s']:.1f} s vs plain {g['plain_cpu_s']:.1f} s; "
                  f"goal <= {GOAL_GRADING_OVERHEAD}x; {status})"]
-        per, unit = wall.get("worker process", 0.0) / g["plain_wall_s"], "wall"
-    if "worker process" in cpu:  # what each further submission of a batch adds
-        lines.append(f"    per submission (the worker alone, without the once-per-batch template "
+        per, unit = wall.get("grader process", 0.0) / g["plain_wall_s"], "wall"
+    if "grader process" in cpu:  # what each further submission of a batch adds
+        lines.append(f"    per submission (the grader process alone, without the once-per-batch template "
                      f"and preflight): {per:.2f}x plain, {unit}")
     lines += [f"    {phase:<48s} {seconds:6.1f} s wall"
               + (f", {cpu[phase]:6.1f} s CPU" if phase in cpu else "")
               for phase, seconds in wall.items()]
-    lines.append(f"    (of the worker's start-up: importing aeutils.instructor.worker "
-                 f"{g['worker_import_cpu_s']:.1f} s CPU; the preflight kernel's CPU is not counted: "
+    lines.append(f"    (of the grader process's start-up: importing aeutils.instructor.grader "
+                 f"{g['grader_import_cpu_s']:.1f} s CPU; the preflight kernel's CPU is not counted: "
                  "the sandbox does not hand it back as a child)")
     return lines
 

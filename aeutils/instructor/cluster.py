@@ -49,9 +49,9 @@ from traitlets import Float, List, Unicode
 from traitlets.config import Configurable
 
 from .config import CONFIG_NAME, CourseError, course_root
-from .devices import resolve_grading_device
 from .grade import Batch
 from .job import Job, Processes, Result, Setup, failed, job_for, run_in_process
+from .kernel_device import resolve_kernel_device
 from .lock import SlotsBusyError, claim_slots
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
@@ -257,7 +257,7 @@ def place_here(job: Job, base: Path, sandbox_base: Path, nthreads: int) -> Job:
         sandbox_base=str(sandbox_base), work=str(base), hide=tuple(hide), expose=tuple(expose),
         threads=max(1, (os.cpu_count() or 1) // max(1, nthreads)), isolate=tool is not None,
         tool=tool, limits=job.limits, timeout_s=job.timeout_s,
-        device=resolve_grading_device(job.device), batch=job.batch,
+        device=resolve_kernel_device(job.device), batch=job.batch,
     )
     return job_for(job.student, job.assignment, base / "submitted" / job.assignment,
                    job.submission_hash, setup, "work")

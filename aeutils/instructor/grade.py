@@ -6,10 +6,10 @@ Flow of one batch:
 2. build a *template* in a root-only temporary folder: nbgrader's generate_assignment from
    ``solutions/`` into a fresh gradebook (the student kernels never see it), or a copy of the one
    an earlier batch or ``aeutils release`` left in ``.grading/templates/`` (:mod:`.template`);
-3. grade each submission (a :class:`~.job.Job`, built by :func:`~.job.job_for`) in its own worker
-   process and throw-away course (:mod:`.worker`, :func:`~.job.run_in_process`), at most
-   ``--jobs`` at a time, each with a wall-clock limit; a worker that hangs is killed with its
-   kernel (with ``--scheduler``, the same workers run as Dask tasks on a cluster: :mod:`.cluster`);
+3. grade each submission (a :class:`~.job.Job`, built by :func:`~.job.job_for`) in its own grader
+   process and throw-away course (:mod:`.grader`, :func:`~.job.run_in_process`), at most
+   ``--jobs`` at a time, each with a wall-clock limit; a grader that hangs is killed with its
+   kernel (with ``--scheduler``, the same grader processes run as Dask tasks on a cluster: :mod:`.cluster`);
 4. this process alone stores each result (``.grading/results/``), merges it into the course's
    ``gradebook.db`` and copies the autograded notebook to ``autograded/`` (for formgrader and
    feedback);
@@ -45,8 +45,8 @@ from .config import (
     sandbox_limits,
     source_dir,
 )
-from .devices import resolve_grading_device
 from .job import Job, Processes, Result, Setup, job_for, run_in_process
+from .kernel_device import resolve_kernel_device
 from .launcher import SandboxSpec, batch_label
 from .nbgrader_calls import generate
 from .regrade import keep_failed_output as _keep_failed_output
@@ -93,7 +93,7 @@ def ensure_in_gradebook(config: Config, assignment: str, scratch: Path) -> None:
 
 
 def merge(config: Config, result: Result, workspace: Path | None) -> Result:
-    """Store a worker's result in the course: gradebook rows and the autograded notebook.
+    """Store a grader's result in the course: gradebook rows and the autograded notebook.
 
     Failed submissions are removed from the gradebook, so that nbgrader's own export cannot
     turn them into a silent zero. Returns the result as stored: a failed regrade that keeps a
@@ -184,7 +184,7 @@ class Batch:
         self.isolate = self.tool is not None
         # "cpu" or "cuda": AEUTILS_DEVICE of the kernels. On a cluster each worker resolves the
         # choice itself (the GPUs are there, not here).
-        self.device = device if scheduler else resolve_grading_device(device)
+        self.device = device if scheduler else resolve_kernel_device(device)
         self._running = Processes()
         self._slots: list[int] = []  # the machine-wide sandbox slots this batch holds
 
@@ -199,8 +199,8 @@ class Batch:
         tmp.write_text(result.to_json())
         tmp.replace(path)
 
-    def _run_worker(self, job: Job, slots: queue.Queue[int]) -> Result:
-        """Run ``job`` in a worker process, in a sandbox slot of this batch."""
+    def _run_grader(self, job: Job, slots: queue.Queue[int]) -> Result:
+        """Run ``job`` in a grader process, in a sandbox slot of this batch."""
         slot = slots.get()
         try:
             return run_in_process(replace(job, slot=slot), self._running)
@@ -345,14 +345,14 @@ class Batch:
         })
 
     def _grade(self, jobs: list[Job], results: dict[tuple[str, str], Result]) -> None:
-        """Step 3 on this machine: at most ``jobs`` worker processes at a time."""
+        """Step 3 on this machine: at most ``jobs`` grader processes at a time."""
         slots: queue.Queue[int] = queue.Queue()
         for i in self._slots or range(self.jobs):
             slots.put(i)
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         done_count = 0
         try:
-            futures = {pool.submit(self._run_worker, job, slots): job for job in jobs}
+            futures = {pool.submit(self._run_grader, job, slots): job for job in jobs}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)

@@ -1,8 +1,8 @@
 """The contract for grading ONE submission: a :class:`Job` in, a :class:`Result` out.
 
 The batch (:mod:`.grade`, or a Dask task of :mod:`.cluster`) builds a Job with :func:`job_for`
-and runs it with :func:`run_in_process`: a ``python -m aeutils.instructor.worker JOB.json``
-process (:mod:`.worker`) that writes ``result.json`` beside it. Both travel as JSON; a Result's
+and runs it with :func:`run_in_process`: a ``python -m aeutils.instructor.grader JOB.json``
+process (:mod:`.grader`) that writes ``result.json`` beside it. Both travel as JSON; a Result's
 JSON is also what the batch stores under ``.grading/results/`` and writes into ``grades.json``,
 so :meth:`Result.to_dict` keeps the keys those files have always had.
 """
@@ -24,7 +24,7 @@ from typing import Any
 from .launcher import die_with_parent
 from .sandbox import isolation_summary
 
-#: The folder that holds the ``aeutils`` package: on each worker's PYTHONPATH, so that a batch
+#: The folder that holds the ``aeutils`` package: on each grader process's PYTHONPATH, so that a batch
 #: started from a checkout grades with that checkout's code, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
@@ -36,7 +36,7 @@ class Setup:
     #: folder with ``gradebook.db`` (the template gradebook, hidden tests included), ``release/``
     #: and ``extras/`` (:mod:`.template`)
     template: str
-    #: the course whose ``nbgrader_config.py`` the worker loads
+    #: the course whose ``nbgrader_config.py`` the grader process loads
     course_root: str
     #: root-only folder under which the sandboxes' private folders are made
     sandbox_base: str
@@ -125,7 +125,7 @@ def job_for(student: str, assignment: str, folder: str | os.PathLike[str], submi
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of grading one submission, as the worker, the batch and the reports share it.
+    """The outcome of grading one submission, as the grader process, the batch and the reports share it.
 
     It starts ``failed`` with no score; grading that succeeds fills in ``score``, ``status``,
     ``cells`` and ``manual_pending``. The optional fields are left out of :meth:`to_dict` while
@@ -154,7 +154,7 @@ class Result:
     cells: Mapping[str, Any] = field(default_factory=dict)
     #: points of the cells a person still has to grade by hand
     manual_pending: float = 0.0
-    #: seconds the worker took (absent when no worker reported)
+    #: seconds the grader process took (absent when none reported)
     duration_s: float | None = None
     #: when the student submitted (nbgrader's ``timestamp.txt``), for late penalties
     timestamp: str | None = None
@@ -239,23 +239,23 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def _worker_env() -> dict[str, str]:
+def _grader_env() -> dict[str, str]:
     path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     python_path = os.pathsep.join(filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PATH": path, "PYTHONPATH": python_path}
 
 
 def run_in_process(job: Job, running: Processes) -> Result:
-    """Grade ``job`` in a worker process with the job's time limit; a process that hangs is
+    """Grade ``job`` in a grader process with the job's time limit; a process that hangs is
     killed with its kernel, one that crashes or writes no result gives a failed Result."""
     ws = Path(job.workspace)
     ws.mkdir(parents=True)
     job.save(ws / "job.json")
     me = os.getpid()
-    with (ws / "worker.log").open("wb") as logf:
+    with (ws / "grader.log").open("wb") as logf:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "aeutils.instructor.worker", str(ws / "job.json")],
-            stdout=logf, stderr=subprocess.STDOUT, env=_worker_env(), start_new_session=True,
+            [sys.executable, "-m", "aeutils.instructor.grader", str(ws / "job.json")],
+            stdout=logf, stderr=subprocess.STDOUT, env=_grader_env(), start_new_session=True,
             preexec_fn=lambda: die_with_parent(me), cwd=str(ws),
         )
         running.add(proc)
@@ -268,7 +268,7 @@ def run_in_process(job: Job, running: Processes) -> Result:
             running.remove(proc)
     result_file = ws / "result.json"
     if proc.returncode != 0 or not result_file.is_file():
-        tail = (ws / "worker.log").read_text(errors="replace").strip().splitlines()
+        tail = (ws / "grader.log").read_text(errors="replace").strip().splitlines()
         last = tail[-1][:200] if tail else f"exit code {proc.returncode}"
         return failed(job, f"grading worker crashed: {last}")
     return Result.from_json(result_file.read_text())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 
 from aeutils.instructor.feedback import split_hidden
+from aeutils.instructor.grader import _reason_from_log
 from aeutils.instructor.integrity import compare_locked_cells, sanitize, scan_code
-from aeutils.instructor.worker import _reason_from_log
 
 
 def _cell(source: str, gid: str | None = None, *, cell_type: str = "code", grade: bool = False,

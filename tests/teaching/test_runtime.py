@@ -60,7 +60,7 @@ def test_submodules_are_listed_and_unknown_names_fail():
 
 LAZY_CHECK = """
 import sys
-import aeutils, aeutils.instructor, aeutils.instructor.grade, aeutils.instructor.worker
+import aeutils, aeutils.instructor, aeutils.instructor.grade, aeutils.instructor.grader
 import aeutils.instructor.cluster, aeutils.cli
 assert 'torch' not in sys.modules, 'the package or the instructor tools imported torch'
 import aeutils.losses  # a torch-using submodule, imported directly (not as an attribute)
@@ -85,7 +85,7 @@ def test_package_loads_lazily_and_sets_threads_before_torch_work(tmp_path):
 
 WORKER_IMPORTS = """
 import sys
-import aeutils.instructor.worker, nbformat
+import aeutils.instructor.grader, nbformat
 assert 'lark' not in sys.modules, 'the grading worker compiled the Lark grammar of rfc3987_syntax'
 good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1 + 1')])
 nbformat.validate(good)

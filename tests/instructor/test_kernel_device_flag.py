@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aeutils.cli import main
-from aeutils.instructor import devices
+from aeutils.instructor import kernel_device
 from aeutils.instructor.config import CourseError
 from aeutils.instructor.launcher import SandboxSpec, kernel_env, kernel_limits
 
@@ -16,18 +16,18 @@ pytestmark = pytest.mark.grading
 
 
 def test_auto_follows_the_machine(monkeypatch):
-    monkeypatch.setattr(devices, "cuda_available", lambda: False)
-    assert devices.resolve_grading_device("auto") == "cpu"
-    assert devices.resolve_grading_device(None) == "cpu"
-    monkeypatch.setattr(devices, "cuda_available", lambda: True)
-    assert devices.resolve_grading_device("auto") == "cuda"
-    assert devices.resolve_grading_device("cpu") == "cpu"
+    monkeypatch.setattr(kernel_device, "cuda_available", lambda: False)
+    assert kernel_device.resolve_kernel_device("auto") == "cpu"
+    assert kernel_device.resolve_kernel_device(None) == "cpu"
+    monkeypatch.setattr(kernel_device, "cuda_available", lambda: True)
+    assert kernel_device.resolve_kernel_device("auto") == "cuda"
+    assert kernel_device.resolve_kernel_device("cpu") == "cpu"
     with pytest.raises(CourseError, match="expected one of auto, cpu, cuda"):
-        devices.resolve_grading_device("tpu")
+        kernel_device.resolve_kernel_device("tpu")
 
 
 def test_cuda_without_a_gpu_is_a_clear_error(fixture_course, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(devices, "cuda_available", lambda: False)
+    monkeypatch.setattr(kernel_device, "cuda_available", lambda: False)
     code = main(["--course", str(fixture_course), "grade", str(tmp_path), "--device", "cuda"])
     err = capsys.readouterr().err
     assert code == 2

@@ -1,9 +1,9 @@
-"""Grade ONE submission in a throw-away course (``python -m aeutils.instructor.worker JOB.json``).
+"""Grade ONE submission in a throw-away course (``python -m aeutils.instructor.grader JOB.json``).
 
 The job and its result are :class:`.job.Job` and :class:`.job.Result`; :func:`run_job` grades.
 
-The grading batch (:mod:`.grade`) starts one worker process per submission. A worker never
-touches the course's gradebook: it builds ``<workspace>/course/`` with a copy of the batch's
+The grading batch (:mod:`.grade`) starts one grader process per submission (a Dask worker does
+the same on a cluster: :mod:`.cluster`). A grader process never touches the course's gradebook: it builds ``<workspace>/course/`` with a copy of the batch's
 template gradebook, the assignment's non-notebook files and the student's notebooks, runs
 nbgrader's autograde there with sandboxed kernels (:mod:`.sandbox`), and writes a result JSON
 that the batch merges. The workspace lives under a root-only folder the kernel cannot see.

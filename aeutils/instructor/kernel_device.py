@@ -1,4 +1,10 @@
-"""Which device a grading batch runs the students' kernels on (``aeutils grade --device``)."""
+"""The kernel device: where a grading batch runs the students' kernels (``aeutils grade --device``).
+
+One of three meanings of "device" in aeutils, each with its own name: a ``torch.device`` (where
+tensors live, ``aeutils.device()``), a trial of student code on a real or simulated GPU
+(:mod:`aeutils.grading.trials`), and this: the ``"cpu"`` or ``"cuda"`` the kernels get as
+``AEUTILS_DEVICE``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def resolve_grading_device(choice: str | None) -> str:
+def resolve_kernel_device(choice: str | None) -> str:
     """``auto`` -> ``cuda`` when this machine has one, else ``cpu``; ``cuda`` must exist.
 
     The result is what the kernels get as ``AEUTILS_DEVICE``, and what the grade report records.
