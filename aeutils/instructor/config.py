@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from traitlets import Integer
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
-from .launcher import KERNEL_LIMITS
+from .launcher import MAX_OUTPUT_CHARS, KernelLimits
 
 CONFIG_NAME = "nbgrader_config.py"
 
@@ -26,23 +27,23 @@ class GradingLimits(Configurable):
         config=True
     )
     memory_mb = Integer(
-        KERNEL_LIMITS["memory_mb"], help="Address-space limit (RLIMIT_AS) of the kernel, MiB."
+        KernelLimits.memory_mb, help="Address-space limit (RLIMIT_AS) of the kernel, MiB."
     ).tag(config=True)
     max_processes = Integer(
-        KERNEL_LIMITS["max_processes"],
+        KernelLimits.max_processes,
         help="Processes and threads the sandbox user may have (RLIMIT_NPROC).",
     ).tag(config=True)
     max_file_mb = Integer(
-        KERNEL_LIMITS["max_file_mb"], help="Largest file the kernel may write (RLIMIT_FSIZE), MiB."
+        KernelLimits.max_file_mb, help="Largest file the kernel may write (RLIMIT_FSIZE), MiB."
     ).tag(config=True)
     workdir_mb = Integer(
-        KERNEL_LIMITS["workdir_mb"], help="Size of the kernel's in-memory working folder, MiB."
+        KernelLimits.workdir_mb, help="Size of the kernel's in-memory working folder, MiB."
     ).tag(config=True)
     max_output_chars = Integer(
-        100_000, help="Output kept per cell while executing; the rest is dropped with a note."
+        MAX_OUTPUT_CHARS, help="Output kept per cell while executing; the rest is dropped with a note."
     ).tag(config=True)
     cpu_seconds = Integer(
-        KERNEL_LIMITS["cpu_seconds"], help="CPU seconds of the kernel (RLIMIT_CPU)."
+        KernelLimits.cpu_seconds, help="CPU seconds of the kernel (RLIMIT_CPU)."
     ).tag(config=True)
 
 
@@ -90,9 +91,9 @@ def limits(config: Config) -> GradingLimits:
     return GradingLimits(config=config)
 
 
-def sandbox_limits(grading_limits: GradingLimits) -> dict[str, int]:
-    """The limits a :class:`~.launcher.SandboxSpec` takes, as configured."""
-    return {name: getattr(grading_limits, name) for name in KERNEL_LIMITS}
+def sandbox_limits(grading_limits: GradingLimits) -> KernelLimits:
+    """The kernel's limits as ``c.GradingLimits`` configures them."""
+    return KernelLimits(**{f.name: getattr(grading_limits, f.name) for f in fields(KernelLimits)})
 
 
 def assignment_ids(config: Config) -> list[str]:

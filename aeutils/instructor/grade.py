@@ -222,11 +222,11 @@ class Batch:
         from .preflight import preflight
 
         hide, expose = sandbox_views([str(self.root), str(self.submissions), str(base)])
-        lim = sandbox_limits(self.limits)
         slot = (self._slots or [0])[0]
         spec = SandboxSpec(sandbox_base=str(sandbox_base), isolate=self.isolate, hide=hide,
                            expose=expose, slot=slot, device=self.device,
-                           tool=self.tool or "unshare", batch=batch_label(self.root), **lim)
+                           tool=self.tool or "unshare", batch=batch_label(self.root),
+                           limits=sandbox_limits(self.limits))
         preflight(spec, base / "preflight", hidden=hide, expose=expose)
 
     def _setup(self, tpl: Path, base: Path, sandbox_base: Path) -> Setup:

@@ -66,8 +66,9 @@ def _timeouts(nb_path: Path) -> list[str]:
     return out
 
 
-def autograde_config(base: Config, course: Path, spec_file: Path) -> Config:
-    """The course config, pointed at the throw-away course, executing in the sandbox."""
+def autograde_config(base: Config, course: Path, spec_file: Path, probe_file: Path) -> Config:
+    """The course config, pointed at the throw-away course, executing in the sandbox; the probe's
+    findings are appended to ``probe_file``."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -87,6 +88,7 @@ def autograde_config(base: Config, course: Path, spec_file: Path) -> Config:
     ]
     cfg.SandboxKernelManager.spec_file = str(spec_file)
     cfg.SandboxExecute.max_output_chars = limits(base).max_output_chars
+    cfg.SandboxExecute.probe_file = str(probe_file)
     return cfg
 
 
@@ -155,7 +157,7 @@ def write_spec(job: Job) -> Path:
         sandbox_base=job.sandbox_base, slot=job.slot, isolate=job.isolate, hide=list(job.hide),
         expose=list(job.expose), threads=job.threads,
         extra_files=str(Path(job.template) / "extras" / job.assignment), device=job.device,
-        tool=job.tool or "unshare", batch=job.batch, **job.limits,
+        tool=job.tool or "unshare", batch=job.batch, limits=job.limits,
     )
     spec_file = Path(job.workspace) / "spec.json"
     spec.save(spec_file)
@@ -164,8 +166,8 @@ def write_spec(job: Job) -> Path:
 
 def autograde(job: Job, course: Path, spec_file: Path) -> tuple[dict[str, Any], str]:
     """nbgrader's autograde of the submission in ``course``: its answer and its log."""
-    os.environ["AEUTILS_PROBE_FILE"] = str(Path(job.workspace) / "probe.jsonl")
-    cfg = autograde_config(load_config(job.course_root), course, spec_file)
+    cfg = autograde_config(load_config(job.course_root), course, spec_file,
+                           Path(job.workspace) / "probe.jsonl")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
         api = make_api(cfg)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .launcher import die_with_parent
+from .launcher import KernelLimits, die_with_parent
 from .sandbox import isolation_summary
 
 #: The folder that holds the ``aeutils`` package: on each grader process's PYTHONPATH, so that a batch
@@ -51,7 +51,7 @@ class Setup:
     isolate: bool
     tool: str | None
     #: the kernel's resource limits (:func:`.config.sandbox_limits`)
-    limits: Mapping[str, int]
+    limits: KernelLimits
     #: seconds the whole grading process may take before it is killed
     timeout_s: int
     #: AEUTILS_DEVICE of the kernels ("cpu" or "cuda"; "auto" only before a Dask worker resolves it)
@@ -82,7 +82,7 @@ class Job:
     hide: tuple[str, ...]
     expose: tuple[str, ...]
     threads: int
-    limits: Mapping[str, int]
+    limits: KernelLimits
     timeout_s: int
     device: str = "cpu"
     batch: str = ""
@@ -100,12 +100,12 @@ class Job:
         return isolation_summary(self.isolate, self.tool)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "hide": list(self.hide), "expose": list(self.expose),
-                "limits": dict(self.limits)}
+        return {**asdict(self), "hide": list(self.hide), "expose": list(self.expose)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Job:
-        return cls(**{**data, "hide": tuple(data["hide"]), "expose": tuple(data["expose"])})
+        return cls(**{**data, "hide": tuple(data["hide"]), "expose": tuple(data["expose"]),
+                      "limits": KernelLimits(**data["limits"])})
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True))

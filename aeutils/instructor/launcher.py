@@ -24,10 +24,26 @@ from pathlib import Path
 #: uids handed to sandboxed kernels: BASE_UID + slot (one slot per concurrent worker).
 BASE_UID = 61000
 NOGROUP = 65534
-#: The kernel's limits unless ``c.GradingLimits`` in nbgrader_config.py says otherwise (the one
-#: place for these defaults: :class:`aeutils.instructor.config.GradingLimits` reads them too).
-KERNEL_LIMITS = {"memory_mb": 4096, "max_processes": 256, "max_file_mb": 64, "workdir_mb": 256,
-                 "cpu_seconds": 1200}
+
+
+@dataclass(frozen=True)
+class KernelLimits:
+    """What one student's kernel may use: the one home of these limits and their defaults.
+
+    ``c.GradingLimits`` in nbgrader_config.py sets them (:func:`.config.sandbox_limits`), a
+    :class:`~.job.Job` and the :class:`SandboxSpec` carry them, :func:`kernel_limits` and the
+    sandbox's working folder apply them.
+    """
+
+    memory_mb: int = 4096  # address space (RLIMIT_AS), MiB
+    max_processes: int = 256  # processes and threads of the sandbox user (RLIMIT_NPROC)
+    max_file_mb: int = 64  # largest file the kernel may write (RLIMIT_FSIZE), MiB
+    workdir_mb: int = 256  # the kernel's in-memory working folder, MiB
+    cpu_seconds: int = 1200  # CPU time (RLIMIT_CPU)
+
+
+#: characters of output kept per cell while grading; the executor drops the rest with a note
+MAX_OUTPUT_CHARS = 100_000
 
 
 @dataclass
@@ -36,11 +52,7 @@ class SandboxSpec:
 
     sandbox_base: str
     slot: int = 0
-    memory_mb: int = KERNEL_LIMITS["memory_mb"]
-    max_processes: int = KERNEL_LIMITS["max_processes"]
-    max_file_mb: int = KERNEL_LIMITS["max_file_mb"]
-    workdir_mb: int = KERNEL_LIMITS["workdir_mb"]
-    cpu_seconds: int = KERNEL_LIMITS["cpu_seconds"]
+    limits: KernelLimits = field(default_factory=KernelLimits)
     threads: int = 1
     hide: list[str] = field(default_factory=list)
     expose: list[str] = field(default_factory=list)
@@ -59,7 +71,8 @@ class SandboxSpec:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SandboxSpec:
-        return cls(**json.loads(Path(path).read_text()))
+        data = json.loads(Path(path).read_text())
+        return cls(**{**data, "limits": KernelLimits(**data.get("limits", {}))})
 
 
 def batch_label(course_root: str | os.PathLike[str]) -> str:
@@ -207,7 +220,7 @@ def bwrap_command(spec: SandboxSpec, box: Path, kernel: list[str]) -> list[str]:
             cmd += ["--size", str(mib), "--tmpfs", path]
     work = box / "work"
     cmd += [*folders_above(box), "--bind", str(box), str(box),
-            "--perms", "1777", "--size", str(spec.workdir_mb * mib), "--tmpfs", str(work),
+            "--perms", "1777", "--size", str(spec.limits.workdir_mb * mib), "--tmpfs", str(work),
             "--chdir", str(work), "--",
             "setpriv", f"--reuid={uid}", f"--regid={NOGROUP}", "--clear-groups",
             "--no-new-privs", "--inh-caps=-all", "--",
@@ -242,7 +255,7 @@ def stage2(spec_file: str, sandbox_dir: str, kernel: list[str]) -> None:
         work.mkdir(exist_ok=True)
         _mount(
             "-t", "tmpfs", "-o",
-            f"size={spec.workdir_mb}m,mode=0700,uid={uid},gid={NOGROUP},nosuid,nodev",
+            f"size={spec.limits.workdir_mb}m,mode=0700,uid={uid},gid={NOGROUP},nosuid,nodev",
             "tmpfs", str(work),
         )
         _copy_tree(box / "init", work, uid)
@@ -300,16 +313,16 @@ def kernel_limits(spec: SandboxSpec) -> list[tuple[int, int]]:
     """(resource, limit) pairs set on the kernel before it starts."""
     mib = 1024 * 1024
     limits = [
-        (resource.RLIMIT_FSIZE, spec.max_file_mb * mib),
-        (resource.RLIMIT_CPU, spec.cpu_seconds),
+        (resource.RLIMIT_FSIZE, spec.limits.max_file_mb * mib),
+        (resource.RLIMIT_CPU, spec.limits.cpu_seconds),
         (resource.RLIMIT_CORE, 0),
     ]
     if not spec.device.startswith("cuda"):
         # CUDA maps tens of GiB of virtual address space at start-up: an address-space limit
         # would kill every GPU kernel, so on a GPU batch only the other limits apply.
-        limits.append((resource.RLIMIT_AS, spec.memory_mb * mib))
+        limits.append((resource.RLIMIT_AS, spec.limits.memory_mb * mib))
     if spec.isolate:
-        limits.append((resource.RLIMIT_NPROC, spec.max_processes))
+        limits.append((resource.RLIMIT_NPROC, spec.limits.max_processes))
     return limits
 
 

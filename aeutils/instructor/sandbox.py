@@ -39,7 +39,7 @@ from jupyter_core.utils import run_sync
 from traitlets import Integer, Unicode
 
 from . import launcher
-from .launcher import BASE_UID, NOGROUP, SandboxSpec
+from .launcher import BASE_UID, MAX_OUTPUT_CHARS, NOGROUP, SandboxSpec
 
 try:
     from nbgrader.preprocessors import Execute
@@ -181,11 +181,13 @@ class SandboxExecute(Execute):  # type: ignore[misc,valid-type]
 
     The probe (:mod:`aeutils.instructor.probe`) runs as a ``user_expression``, which IPython
     evaluates without input transformers, and reports tampering with the IPython machinery or
-    the grading helpers; the worker turns a non-empty report into ``needs review``.
+    the grading helpers; the grader process turns a non-empty report into ``needs review``.
     """
 
+    probe_file = Unicode("", help="File the probe's findings are appended to, one JSON line per "
+                         "notebook (the grader process reads it).").tag(config=True)
     max_output_chars = Integer(
-        100_000, help="Characters of output kept per cell; the rest is dropped with a note."
+        MAX_OUTPUT_CHARS, help="Characters of output kept per cell; the rest is dropped with a note."
     ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -243,9 +245,8 @@ class SandboxExecute(Execute):  # type: ignore[misc,valid-type]
                 self._probe_result = f"probe failed: {value.get('ename')}: {value.get('evalue')}"
         except Exception as err:  # kernel dead or hung: the worker reports that anyway
             self._probe_result = f"probe could not run ({type(err).__name__})"
-        record = os.environ.get("AEUTILS_PROBE_FILE")
-        if record:
-            with open(record, "a", encoding="utf-8") as fh:
+        if self.probe_file:
+            with open(self.probe_file, "a", encoding="utf-8") as fh:
                 line = {"notebook": self._probe_notebook, "probe": self._probe_result}
                 fh.write(json.dumps(line) + "\n")
 

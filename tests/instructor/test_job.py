@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aeutils.instructor.job import Job, Result, Setup, failed, job_for, max_score
+from aeutils.instructor.launcher import KernelLimits
 
 STORED = Path(__file__).resolve().parents[1] / "fixtures" / "grading" / "stored_results"
 
@@ -66,7 +67,7 @@ def _release(folder: Path, points: list[float]) -> Path:
 def _setup(template: Path) -> Setup:
     return Setup(template=str(template), course_root="/course", sandbox_base="/sb", work="/w",
                  hide=("/course",), expose=("/env",), threads=2, isolate=True, tool="bwrap",
-                 limits={"memory_mb": 10}, timeout_s=60, device="cpu", batch="b")
+                 limits=KernelLimits(memory_mb=10), timeout_s=60, device="cpu", batch="b")
 
 
 def test_a_job_goes_through_its_file_unchanged(tmp_path):

@@ -160,7 +160,7 @@ def test_c_alembic_missing_from_path(fixture_course, tmp_path, readable_dir):
 @ISOLATED
 def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
     """The test kernel itself: fine as the batch sets it up, dead when site-packages is hidden."""
-    from aeutils.instructor.launcher import BASE_UID, SandboxSpec
+    from aeutils.instructor.launcher import BASE_UID, KernelLimits, SandboxSpec
     from aeutils.instructor.lock import claim_slots
     from aeutils.instructor.preflight import check_kernel
     from aeutils.instructor.sandbox import sandbox_views
@@ -171,8 +171,8 @@ def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
     with claim_slots(1) as (slot,):
         try:
             hide, expose = sandbox_views([str(base)])  # what a batch hides and exposes
-            good = SandboxSpec(sandbox_base=str(base), hide=hide, expose=expose, memory_mb=2048,
-                               slot=slot)
+            good = SandboxSpec(sandbox_base=str(base), hide=hide, expose=expose,
+                               limits=KernelLimits(memory_mb=2048), slot=slot)
 
             async def from_a_running_loop() -> list[str]:  # as in a notebook
                 return check_kernel(good, tmp_path / "ok")
@@ -182,7 +182,8 @@ def test_kernel_check_catches_what_the_file_checks_miss(tmp_path):
                 assert check_kernel(good, tmp_path / "ok") == []
             except RuntimeError:
                 assert asyncio.run(from_a_running_loop()) == []
-            bad = SandboxSpec(sandbox_base=str(base), hide=[SITE], memory_mb=2048, slot=slot)
+            bad = SandboxSpec(sandbox_base=str(base), hide=[SITE],
+                              limits=KernelLimits(memory_mb=2048), slot=slot)
             t0 = time.monotonic()
             problems = check_kernel(bad, tmp_path / "bad")
             assert time.monotonic() - t0 < 45

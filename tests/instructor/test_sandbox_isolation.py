@@ -78,7 +78,8 @@ def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
         os.chmod(box, 0o700)
         (box / "kernel.json").write_text("{}")
         spec = launcher.SandboxSpec(sandbox_base=str(base), slot=slot, tool=tool, hide=hide,
-                                    expose=expose, max_file_mb=1)
+                                    expose=expose,
+                                    limits=launcher.KernelLimits(max_file_mb=1))
         spec.save(tmp_path / "spec.json")
         proc = subprocess.run(
             [sys.executable, "-I", launcher.__file__, "stage1", str(tmp_path / "spec.json"),
