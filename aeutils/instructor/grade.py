@@ -21,7 +21,6 @@ submissions already graded with the same files and the same solutions are skippe
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import queue
@@ -35,7 +34,7 @@ from typing import Any
 
 from traitlets.config import Config
 
-from . import report
+from . import nbgrader_calls, report
 from .config import (
     CourseError,
     assignment_ids,
@@ -116,38 +115,9 @@ def merge(config: Config, result: Result, workspace: Path | None) -> Result:
         src = workspace / "course" / "autograded" / student / aid
         if src.is_dir():
             shutil.copytree(src, keep if failed else dest)
-    _merge_grades(config, result)
+    nbgrader_calls.write_grades(config.CourseDirectory.db_url, result,
+                                known=aid in assignment_ids(config))
     return result
-
-
-def _merge_grades(config: Config, result: Result) -> None:
-    """The result's rows in the course gradebook (none for a failed one)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    student, aid = result.student, result.assignment
-    with Gradebook(config.CourseDirectory.db_url) as gb:
-        if result.status == "failed" or aid not in assignment_ids(config):
-            with contextlib.suppress(MissingEntry):
-                gb.remove_submission(aid, student)
-            return
-        gb.update_or_create_student(student)
-        when = result.timestamp  # the submission's time (late penalties), when known
-        sub = gb.update_or_create_submission(aid, student, **({"timestamp": when} if when else {}))
-        for nb in sub.notebooks:
-            data = result.cells.get(nb.name)
-            if not data:
-                continue
-            for g in nb.grades:
-                src_grade = data["grades"].get(g.name)
-                if src_grade is not None:
-                    g.auto_score = src_grade["auto_score"]
-                    if g.manual_score is None:  # a grader's score stands (see regrade.py)
-                        g.needs_manual_grade = src_grade["needs_manual_grade"]
-            for c in nb.comments:
-                c.auto_comment = data["comments"].get(c.name)
-            nb.flagged = result.status == "needs review"
-            nb.late_submission_penalty = data.get("late_submission_penalty")
-        gb.db.commit()
 
 
 class Batch:

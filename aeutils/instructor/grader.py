@@ -11,9 +11,7 @@ that the batch merges. The workspace lives under a root-only folder the kernel c
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import json
 import os
 import re
@@ -27,7 +25,8 @@ from typing import Any
 import nbformat
 from traitlets.config import Config
 
-from .config import limits, load_config, make_api
+from . import nbgrader_calls
+from .config import limits, load_config
 from .integrity import Inspection, inspect_submission, sanitize
 from .job import Job, Result, autotest_cells, max_score
 from .sandbox import SandboxExecute, SandboxSpec
@@ -92,31 +91,6 @@ def autograde_config(base: Config, course: Path, spec_file: Path, probe_file: Pa
     return cfg
 
 
-def grades_from_gradebook(db_url: str, assignment: str, student: str) -> dict[str, Any]:
-    """Per notebook and cell: auto score, max score, whether it is a test cell, manual pending."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    out: dict[str, Any] = {}
-    with Gradebook(db_url) as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return out
-        for nb in sub.notebooks:
-            cells = {}
-            for g in nb.grades:
-                cells[g.name] = {
-                    "auto_score": g.auto_score,
-                    "max_score": float(g.max_score),
-                    "cell_type": g.cell_type,
-                    "needs_manual_grade": bool(g.needs_manual_grade),
-                }
-            comments = {c.name: c.auto_comment for c in nb.comments}
-            out[nb.name] = {"grades": cells, "comments": comments,
-                            "late_submission_penalty": nb.late_submission_penalty}
-    return out
-
-
 def run_job(job: Job) -> Result:
     """Grade the submission of ``job`` in a throw-away course under its workspace."""
     started = time.monotonic()
@@ -168,18 +142,15 @@ def autograde(job: Job, course: Path, spec_file: Path) -> tuple[dict[str, Any], 
     """nbgrader's autograde of the submission in ``course``: its answer and its log."""
     cfg = autograde_config(load_config(job.course_root), course, spec_file,
                            Path(job.workspace) / "probe.jsonl")
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        api = make_api(cfg)
-        out = api.autograde(job.assignment, job.student, force=True, create=True)
+    out, printed = nbgrader_calls.autograde(cfg, job.assignment, job.student)
     log = str(out.get("log", ""))
-    (Path(job.workspace) / "autograde.log").write_text(log + "\n" + buf.getvalue())
+    (Path(job.workspace) / "autograde.log").write_text(log + "\n" + printed)
     return out, log
 
 
 def read_scores(job: Job, start: Result, course: Path, out: dict[str, Any], log: str) -> Result:
     """The result of an autograde run: scores from the throw-away gradebook, status, reason."""
-    graded = grades_from_gradebook("sqlite:///" + str(course / "gradebook.db"), job.assignment,
+    graded = nbgrader_calls.read_grades("sqlite:///" + str(course / "gradebook.db"), job.assignment,
                                    job.student)
     stamp = Path(job.submission) / "timestamp.txt"
     if stamp.is_file():  # merged into the course gradebook: nbgrader's export shows it
