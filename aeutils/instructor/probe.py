@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 
 _OURS = ("IPython.", "ipykernel.", "matplotlib", "ipywidgets", "comm", "traitlets", "tqdm")
+#: the grading package (what test cells call) and its modules
+GRADING_MODULES = ("aeutils.grading", "aeutils.grading.checks", "aeutils.grading.trials",
+                   "aeutils.grading.sync", "aeutils.grading.errors")
 
 
 def _foreign(fn: object) -> bool:
@@ -16,10 +19,38 @@ def _foreign(fn: object) -> bool:
     return not any(mod == p.rstrip(".") or mod.startswith(p) for p in _OURS)
 
 
+def _changed_helpers(mod: object, name: str, pkg: object) -> list[str]:
+    """Findings on one module of the grading package as the kernel has it (``mod``, None when not
+    imported), against a fresh copy from its file: a module from elsewhere, and each function it
+    defines replaced or modified, there or where the package (``pkg``) offers it."""
+    import importlib.util
+
+    if mod is None:
+        return []
+    spec = importlib.util.find_spec(name)
+    fresh = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(fresh)  # type: ignore[union-attr]
+    found = []
+    if getattr(mod, "__file__", None) != fresh.__file__:
+        found.append(f"{name} was replaced by another module")
+    for attr in dir(fresh):
+        ref = getattr(fresh, attr)
+        if not callable(ref) or getattr(ref, "__module__", "") != name:
+            continue
+        code_ref = getattr(ref, "__code__", None)
+        places = [mod, pkg] if attr in getattr(pkg, "__all__", ()) else [mod]
+        for where in places:
+            code_cur = getattr(getattr(where, attr, None), "__code__", None)
+            if code_ref is not None and (code_cur is None or code_cur.co_code != code_ref.co_code
+                                         or code_cur.co_consts != code_ref.co_consts):
+                found.append(f"aeutils.grading.{attr} was replaced or modified")
+                break
+    return found
+
+
 def report() -> str:
     """Return a JSON list of findings (empty when nothing suspicious was seen)."""
     import builtins
-    import importlib.util
     import sys
 
     found: list[str] = []
@@ -48,24 +79,8 @@ def report() -> str:
             found.append(f"builtins.{name} was replaced")
         elif getattr(obj, "__module__", "builtins") not in ("builtins", "io", "_io"):
             found.append(f"builtins.{name} was replaced")
-    mod = sys.modules.get("aeutils.grading")
-    if mod is not None:
-        spec = importlib.util.find_spec("aeutils.grading")
-        fresh = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        spec.loader.exec_module(fresh)  # type: ignore[union-attr]
-        if getattr(mod, "__file__", None) != fresh.__file__:
-            found.append("aeutils.grading was replaced by another module")
-        for name in dir(fresh):
-            ref = getattr(fresh, name)
-            if not callable(ref) or getattr(ref, "__module__", "") != "aeutils.grading":
-                continue
-            cur = getattr(mod, name, None)
-            code_ref = getattr(ref, "__code__", None)
-            code_cur = getattr(cur, "__code__", None)
-            if code_ref is not None and (
-                code_cur is None
-                or code_cur.co_code != code_ref.co_code
-                or code_cur.co_consts != code_ref.co_consts
-            ):
-                found.append(f"aeutils.grading.{name} was replaced or modified")
+    pkg = sys.modules.get("aeutils.grading")
+    if pkg is not None:
+        for sub in GRADING_MODULES:
+            found += _changed_helpers(sys.modules.get(sub), sub, pkg)
     return json.dumps(found)

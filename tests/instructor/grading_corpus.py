@@ -35,7 +35,7 @@ class Case:
     build: Callable[[Path, dict], None]  # (student folder, context) -> writes files
     status: str
     score: float | None
-    reason: str = ""  # a piece of text the reason must contain (case-insensitive)
+    reason: str | tuple[str, ...] = ""  # text the reason must contain (case-insensitive)
     needs_isolation: bool = False  # relies on the sandbox (root only): not even built without it
 
 
@@ -242,8 +242,9 @@ CASES: list[Case] = [
     # cheat
     Case("tina_eq_cheat", nb_case(_answers(CHEAT_EQ, MEAN_OK)), "needs review", 3, "__eq__"),
     # these two fool the tests (full points with wrong answers) but cannot hide it: flagged
+    # the source scan and the run-time probe both see it (the probe reads the grading package)
     Case("uma_rebinds_helper", nb_case(_answers(REBIND, MEAN_WRONG)), "needs review", 5,
-         "grading helper"),
+         ("rebinds a grading helper", "aeutils.grading.check_close was replaced or modified")),
     Case("vic_input_transformer", nb_case(_answers(TRANSFORMER, MEAN_WRONG)), "needs review",
          5, "input transformer"),
     # the same, obfuscated past the source scan: the run-time probe flags it

@@ -125,3 +125,26 @@ def test_reason_from_log_names_the_cause():
     assert _reason_from_log(log, None) == "There was an error processing hw.ipynb"
     assert _reason_from_log("", "Traceback\nValueError: bad") == "ValueError: bad"
     assert _reason_from_log("", None) == "nbgrader could not autograde it"
+
+
+def test_the_probe_sees_a_grading_helper_changed_in_the_package_or_its_modules():
+    """Test cells call the package's names (``grading.check_close``), which come from its modules
+    (``aeutils.grading.checks``): a change in either place is a finding, run in a fresh process
+    as a student's kernel would have it."""
+    import subprocess
+    import sys
+
+    script = """
+import aeutils.grading as grading, aeutils.grading.checks as checks
+from aeutils.instructor import probe
+print(probe.report())
+grading.check_close = lambda *a, **k: None
+print(probe.report())
+checks._refuse = lambda *a: None
+print(probe.report())
+"""
+    clean, rebound, private = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                                             text=True, check=True).stdout.splitlines()
+    assert clean == "[]"
+    assert "aeutils.grading.check_close was replaced or modified" in rebound
+    assert "aeutils.grading._refuse was replaced or modified" in private
