@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
+import pytest
 
 from aeutils.instructor.feedback import split_hidden
 from aeutils.instructor.grader import _reason_from_log
@@ -148,3 +151,29 @@ print(probe.report())
     assert clean == "[]"
     assert "aeutils.grading.check_close was replaced or modified" in rebound
     assert "aeutils.grading._refuse was replaced or modified" in private
+
+
+@pytest.mark.parametrize("days_late, percent", [
+    (0, None), (0.01, 10), (1.0, 10), (1.01, 20), (2.5, 30), (3.0, 30), (4.2, 35), (30, 35)])
+def test_late_penalty_per_started_day_up_to_its_cap(days_late, percent):
+    """nbgrader's late plugin as configured here: 10% per started day, at most 35% of the score
+    (one second past a day is a second day; the cap holds however late)."""
+    from aeutils.instructor.late import PercentPerDayLate
+
+    plugin = PercentPerDayLate(percent_per_day=10.0, max_percent=35.0)
+    penalty = plugin.late_submission_penalty("s", 20.0, days_late * 86400)
+    assert penalty == (None if percent is None else pytest.approx(20.0 * percent / 100))
+
+
+@pytest.mark.parametrize("text, says", [
+    (None, "does not exist"), ("name\nAda\n", "no `id` column"), ("id,name\n,Ada\n", "line 2: empty id"),
+    ("id\nada\nbob\nada\n", "listed twice: ada")])
+def test_a_bad_roster_says_what_is_wrong_and_where(tmp_path, text, says):
+    from aeutils.instructor.config import CourseError
+    from aeutils.instructor.roster import read_roster
+
+    path = tmp_path / "students.csv"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(CourseError, match=re.escape(says)):
+        read_roster(path)
