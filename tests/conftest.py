@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if group := xdist_group(item.nodeid):
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=_batches_that_fill_both_cores_last)
+    items.sort(key=_grading_worker_order)
 
 
 #: The real assignments' graded classes (tests/instructor/real_class.py), in the order their tests run
@@ -48,15 +48,17 @@ def pytest_collection_modifyitems(config, items):
 REAL_CLASS_ORDER = ("test_real_assignments.py", "test_gradescope_real.py", "test_feedback_real.py")
 
 
-def _batches_that_fill_both_cores_last(item) -> int:
-    """The grading group's order on its worker: the real assignments' classes (`--jobs 2`, both
-    cores busy) last, after the tests that grade one notebook at a time or wait on a hub or a Dask
-    cluster. Those fill the core the other worker leaves free; run last, they left a core idle for
-    a third of the suite's last 15 minutes (vmstat). A stable sort: nothing else moves."""
-    if "real_class" not in getattr(item, "fixturenames", ()):
-        return 0
-    name = item.path.name
-    return 1 + (REAL_CLASS_ORDER.index(name) if name in REAL_CLASS_ORDER else len(REAL_CLASS_ORDER))
+def _grading_worker_order(item) -> int:
+    """The grading group's order on its worker: first the tests that grade one notebook at a
+    time or wait on a Dask cluster (they fill the core the other worker leaves free; run last,
+    they left a core idle for a third of the suite's last 15 minutes), then the real JupyterHub
+    (its browser steps time out at the suite's busiest start, when the browser suite starts
+    JupyterLab and Chromium beside it), then the real assignments' classes (`--jobs 2`, both
+    cores busy). A stable sort: nothing else moves."""
+    if "real_class" in getattr(item, "fixturenames", ()):
+        name = item.path.name
+        return 2 + (REAL_CLASS_ORDER.index(name) if name in REAL_CLASS_ORDER else len(REAL_CLASS_ORDER))
+    return 1 if item.path.parent.name == "hub" else 0
 
 
 @pytest.hookimpl(optionalhook=True)

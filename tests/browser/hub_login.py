@@ -304,9 +304,13 @@ def _grade_one(s: _Session, assignment: str, notebook: str, turn: HandGrade) -> 
     s.expect(frame.locator("#main-table a", has_text=assignment).first,
              f"Manage Assignments does not list {assignment}")
     s.shot("formgrader_manage_assignments")
+    # Links are found by where they lead (formgrader's gradebook URLs), so each click waits for
+    # the page that shows its link: the assignment and its notebook share a name (fx_basics), and
+    # a click by text made before the page changed hit the old page's link (on a loaded machine
+    # CI stopped on the notebook list, waiting 90 s for submissions)
     frame.locator("a:text-is('Manual Grading')").first.click()
-    frame.locator(f"#main-table a:text-is('{assignment}')").click()
-    frame.locator(f"#main-table a:text-is('{notebook}')").click()
+    frame.locator(f"#main-table a[href$='/formgrader/gradebook/{assignment}']").click()
+    frame.locator(f"#main-table a[href$='/formgrader/gradebook/{assignment}/{notebook}']").click()
     s.expect(frame.locator("#main-table a.name-hidden").first,  # "Submission #1", ...
              f"Manual Grading lists no submission of {assignment}")
     frame.locator("#toggle_names").click()
@@ -321,6 +325,14 @@ def _grade_one(s: _Session, assignment: str, notebook: str, turn: HandGrade) -> 
     heading = answer.locator(".panel-heading").inner_text()
     if "Student's answer" not in heading or not re.search(r"/\s*1(\.0)?\b", heading):
         raise s.fail(f"the answer's heading {heading!r} does not show its points")
+    # formgrader saves a score from the handlers it attaches once the page's grades and comments
+    # have loaded (after the window's load event); a score typed before that is never sent
+    grading = page.locator("#formgrader iframe").element_handle().content_frame()
+    try:
+        grading.wait_for_function("() => window.formgrader && formgrader.grades && formgrader."
+                                  "grades.loaded && formgrader.comments && formgrader.comments.loaded")
+    except s.error:
+        raise s.fail(f"{turn.student}'s grading page did not load its grades") from None
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
                               and r.request.method == "PUT" and r.ok):
         frame.locator(f"input.score#{turn.grade_id}").fill(f"{turn.points:g}")
