@@ -150,8 +150,8 @@ def autograde(job: Job, course: Path, spec_file: Path) -> tuple[dict[str, Any], 
 
 def read_scores(job: Job, start: Result, course: Path, out: dict[str, Any], log: str) -> Result:
     """The result of an autograde run: scores from the throw-away gradebook, status, reason."""
-    graded = nbgrader_calls.read_grades("sqlite:///" + str(course / "gradebook.db"), job.assignment,
-                                   job.student)
+    graded = nbgrader_calls.read_grades("sqlite:///" + str(course / "gradebook.db"),
+                                        job.assignment, job.student)
     stamp = Path(job.submission) / "timestamp.txt"
     if stamp.is_file():  # merged into the course gradebook: nbgrader's export shows it
         start = replace(start, timestamp=stamp.read_text().strip())
