@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from cpu_time import CpuTimePlugin
+from lecture_checks import LectureTimesPlugin
 from spread import SEED
 from xdist_groups import xdist_group
 
@@ -32,6 +33,7 @@ EXCHANGE_CLASS_TEST = "test_class_loop_through_the_exchange"
 
 def pytest_configure(config):
     config.pluginmanager.register(CpuTimePlugin(), "aeutils-cpu-time")  # CPU seconds per part
+    config.pluginmanager.register(LectureTimesPlugin(), "aeutils-lecture-times")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids

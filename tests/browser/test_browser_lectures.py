@@ -2,7 +2,8 @@
 
 This is where `make test` executes each lecture (once): besides what the page shows, the notebook
 is saved (outputs and widget state) and held to every check of the headless run
-(tests/lecture_checks.py), with the kernel's CPU time against the per-lecture limit.
+(tests/lecture_checks.py), with the kernel's CPU time, counted on the reference machine, against
+the per-lecture limit.
 """
 
 from __future__ import annotations
@@ -34,10 +35,9 @@ NOTEBOOKS = [f"lectures/{name}" for name in _lectures()] + [
 @pytest.mark.browser
 @pytest.mark.timeout(LECTURE_TIMEOUT + 300)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[Path(p).stem for p in NOTEBOOKS])
-def test_notebook_runs_in_jupyterlab(lab, lab_server, screenshots, path):
-    load = lecture_checks.load_per_core()
-    report = run_notebook(lab, path, timeout=LECTURE_TIMEOUT)
-    load = max(load, lecture_checks.load_per_core())
+def test_notebook_runs_in_jupyterlab(request, lab, lab_server, screenshots, path):
+    with lecture_checks.MachineSpeed() as speed:
+        report = run_notebook(lab, path, timeout=LECTURE_TIMEOUT)
     lab.screenshot(screenshots / f"{Path(path).stem}.png")
     moves = "; ".join(f"{m.control}: {m.before!r} -> {m.after!r}" for m in report.moves)
     cpu = report.kernel_cpu_seconds
@@ -52,5 +52,7 @@ def test_notebook_runs_in_jupyterlab(lab, lab_server, screenshots, path):
     saved = nbformat.read(lab_server["root"] / path, as_version=4)
     course.write_outputs(saved, lecture_checks.BUILD, Path(path).stem)
     assert cpu is not None, "the kernel's process was not found: its CPU time is unknown"
-    found = lecture_checks.problems(saved, Path(path).name) + lecture_checks.cpu_problem(path, cpu, load)
+    timed = lecture_checks.LectureTime(Path(path).stem, cpu, speed.factor)
+    timed.record(request.node)
+    found = lecture_checks.problems(saved, Path(path).name) + timed.problems()
     assert not found, "\n".join(found)
