@@ -176,6 +176,18 @@ BWRAP_NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshar
 _ENTER = 'mkdir -p /tmp/home /tmp/ipython /tmp/mpl && cp -R "$1"/. . && shift && exec "$@"'
 
 
+#: Where the NVIDIA driver's device files are (nvidia0, nvidiactl, nvidia-uvm, nvidia-caps/...)
+DEV = Path("/dev")
+
+
+def gpu_binds(dev: Path) -> list[str]:
+    """The bwrap arguments that show a CUDA kernel its GPU: each NVIDIA device file under ``dev``
+    bound at its own path (bwrap's own /dev has none), and what the driver reads, read-only:
+    /sys and /proc/driver (``-try``: absent on a machine without the driver)."""
+    files = [arg for path in sorted(dev.glob("nvidia*")) for arg in ("--dev-bind", str(path), str(path))]
+    return [*files, "--ro-bind-try", "/sys", "/sys", "--ro-bind-try", "/proc/driver", "/proc/driver"]
+
+
 def bwrap_command(spec: SandboxSpec, box: Path, kernel: list[str]) -> list[str]:
     """The ``bwrap ... -- setpriv ... -- KERNEL`` command line of an isolated kernel.
 
@@ -200,10 +212,8 @@ def bwrap_command(spec: SandboxSpec, box: Path, kernel: list[str]) -> list[str]:
         cmd += ["--ro-bind-try", path, path]
     cmd += ["--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(64 * mib), "--tmpfs", "/tmp"]
-    if spec.device.startswith("cuda"):  # the GPU's device files and what the driver reads
-        cmd += [arg for dev in sorted(Path("/dev").glob("nvidia*"))
-                for arg in ("--dev-bind", str(dev), str(dev))]
-        cmd += ["--ro-bind-try", "/sys", "/sys", "--ro-bind-try", "/proc/driver", "/proc/driver"]
+    if spec.device.startswith("cuda"):
+        cmd += gpu_binds(DEV)
     exposed = [p for p in dict.fromkeys(spec.expose) if os.path.exists(p)]
     made = {Path("/"), Path("/usr"), Path("/tmp")}
 

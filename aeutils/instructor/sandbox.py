@@ -92,11 +92,6 @@ def sandbox_tool() -> str | None:
     return "unshare" if _unshare_works() else None
 
 
-def can_isolate() -> bool:
-    """True when kernels can be isolated here (root with bwrap or util-linux tools)."""
-    return sandbox_tool() is not None
-
-
 def isolation_summary(isolate: bool, tool: str | None = None) -> str:
     """One line for reports: what protection the grading kernels ran under, and which sandbox."""
     if not isolate:

@@ -13,11 +13,11 @@ import nbformat
 import pytest
 from conftest import aeutils_cli, corpus_cases, sandbox_processes, tree_digest
 
-from aeutils.instructor.sandbox import can_isolate
+from aeutils.instructor.sandbox import sandbox_tool
 
 pytestmark = [pytest.mark.grading, pytest.mark.timeout(1200)]
 
-ISOLATED = can_isolate()
+ISOLATED = sandbox_tool() is not None
 
 
 def _result(run, student):

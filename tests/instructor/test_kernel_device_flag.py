@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aeutils.cli import main
-from aeutils.instructor import kernel_device
+from aeutils.instructor import kernel_device, launcher
 from aeutils.instructor.config import CourseError
 from aeutils.instructor.launcher import SandboxSpec, kernel_env, kernel_limits
 
@@ -43,6 +43,29 @@ def test_the_kernel_gets_the_batch_device_and_cuda_keeps_its_address_space():
     assert resource.RLIMIT_AS in dict(kernel_limits(cpu))
     assert resource.RLIMIT_AS not in dict(kernel_limits(gpu))
     assert resource.RLIMIT_CPU in dict(kernel_limits(gpu))
+
+
+def test_a_cuda_kernel_is_shown_the_gpus_device_files_and_its_visible_devices(tmp_path, monkeypatch):
+    """The GPU sandbox's mounts without a GPU: a made-up /dev with the NVIDIA driver's files."""
+    for name in ("nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm", "sda", "null"):
+        (tmp_path / name).touch()
+    (tmp_path / "nvidia-caps").mkdir()
+    binds = launcher.gpu_binds(tmp_path)
+    bound = [binds[i + 1] for i, arg in enumerate(binds) if arg == "--dev-bind"]
+    assert bound == [str(tmp_path / n) for n in ("nvidia-caps", "nvidia-uvm", "nvidia0",
+                                                 "nvidia1", "nvidiactl")]
+    assert binds[-6:] == ["--ro-bind-try", "/sys", "/sys", "--ro-bind-try", "/proc/driver",
+                          "/proc/driver"]
+    monkeypatch.setattr(launcher, "DEV", tmp_path)
+    box = tmp_path / "box"
+    cpu = launcher.bwrap_command(SandboxSpec(sandbox_base="/x", device="cpu"), box, ["k"])
+    gpu = launcher.bwrap_command(SandboxSpec(sandbox_base="/x", device="cuda"), box, ["k"])
+    assert "--dev-bind" not in cpu and "/sys" not in cpu
+    assert gpu[gpu.index("--dev-bind"):][:len(binds)] == launcher.gpu_binds(tmp_path)
+    assert gpu.index("--dev-bind") > gpu.index("--dev")  # after bwrap's own /dev, not under it
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    assert kernel_env(SandboxSpec(sandbox_base="/x", device="cuda"), box, box)["CUDA_VISIBLE_DEVICES"] == "1"
+    assert "CUDA_VISIBLE_DEVICES" not in kernel_env(SandboxSpec(sandbox_base="/x"), box, box)
 
 
 def test_the_kernel_inherits_the_graders_cpu_kernel_choices_and_nothing_else(monkeypatch):

@@ -22,13 +22,13 @@ import grading_corpus as corpus
 import pytest
 from conftest import REPO
 
-from aeutils.instructor.sandbox import can_isolate
+from aeutils.instructor.sandbox import sandbox_tool
 
 pytestmark = pytest.mark.grading
 
 SITE = sysconfig.get_paths()["purelib"]
 ISOLATED = pytest.mark.skipif(
-    not can_isolate(), reason="needs root with unshare and setpriv: the sandbox user is what "
+    sandbox_tool() is None, reason="needs root with unshare and setpriv: the sandbox user is what "
     "cannot read the environment, and only root can switch to it")
 
 

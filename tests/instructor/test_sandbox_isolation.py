@@ -37,6 +37,8 @@ attempt("network", lambda: socket.create_connection(("127.0.0.1", port), timeout
 attempt("write_env", lambda: open(os.path.join(sys.prefix, "evil.txt"), "w").write("x"))
 attempt("big_file", lambda: open("big.bin", "wb").write(b"0" * (2 * 2**20)))
 attempt("small_file", lambda: open("small.bin", "wb").write(b"0" * 1000))
+out["sys"] = os.path.isdir("/sys/class")  # what the GPU's driver reads
+attempt("write_sys", lambda: open("/sys/kernel/evil", "w").write("x"))
 import aeutils.instructor.probe  # the package and the environment are visible
 print(json.dumps(out))
 """
@@ -52,8 +54,9 @@ def _available(tool: str) -> str | None:
     return None if _unshare_works() else "unshare cannot make namespaces here"
 
 
-@pytest.mark.parametrize("tool", ["bwrap", "unshare"])
-def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
+def _probe_in_sandbox(tmp_path: Path, tool: str, device: str = "cpu") -> tuple[dict, int, Path]:
+    """PROBE run through the launcher's stage1 as a kernel would be: (what it saw, its slot,
+    the course folder it had to be kept from)."""
     why = _available(tool)
     if why:
         pytest.skip(why)
@@ -78,7 +81,7 @@ def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
         os.chmod(box, 0o700)
         (box / "kernel.json").write_text("{}")
         spec = launcher.SandboxSpec(sandbox_base=str(base), slot=slot, tool=tool, hide=hide,
-                                    expose=expose,
+                                    expose=expose, device=device,
                                     limits=launcher.KernelLimits(max_file_mb=1))
         spec.save(tmp_path / "spec.json")
         proc = subprocess.run(
@@ -88,7 +91,12 @@ def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
             cwd=notebook_dir, capture_output=True, text=True, timeout=120)
     listener.close()
     assert proc.returncode == 0, proc.stderr[-3000:]
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1]), slot, course
+
+
+@pytest.mark.parametrize("tool", ["bwrap", "unshare"])
+def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
+    seen, slot, course = _probe_in_sandbox(tmp_path, tool)
     assert seen["uid"] == launcher.BASE_UID + slot  # its own uid, not root's
     assert seen["processes"] <= 4  # its own PID namespace: the init, a shell or two, itself
     assert "data.txt" in seen["cwd_files"]
@@ -98,6 +106,20 @@ def test_sandboxed_kernel_reaches_nothing_it_must_not(tmp_path, tool):
     assert seen["network"] != "allowed"
     assert seen["write_env"] != "allowed" and not (Path(sys.prefix) / "evil.txt").exists()
     assert seen["big_file"] != "allowed" and seen["small_file"] == "allowed"  # max_file_mb
+    assert seen["write_sys"] != "allowed"
+    if tool == "bwrap":  # an empty root: no /sys for a CPU kernel
+        assert not seen["sys"]
+
+
+def test_a_gpu_kernels_bwrap_sandbox_shows_the_driver_files_read_only(tmp_path):
+    """A CUDA batch's sandbox (launcher.gpu_binds, here on a machine without NVIDIA device files):
+    bwrap accepts the binds in their place among the others, the kernel sees /sys but cannot
+    write it, and everything else stays out of reach as for a CPU kernel."""
+    seen, slot, _ = _probe_in_sandbox(tmp_path, "bwrap", device="cuda")
+    assert seen["sys"] and seen["write_sys"] != "allowed"
+    assert seen["uid"] == launcher.BASE_UID + slot
+    assert "allowed" not in {seen[k] for k in ("read_shadow", "read_solution", "write_course",
+                                               "network", "write_env")}
 
 
 @pytest.mark.parametrize("parent", ["alive", "gone"])
