@@ -19,7 +19,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from .config import course_root
+from .config import CourseError, course_root
 
 MISSING, FAILED, PENDING = "missing", "failed", "needs grading"
 
@@ -71,9 +71,30 @@ def lms_table(config: Config, rows: list[dict[str, str]]) -> tuple[list[str], li
     return header, table
 
 
+def check_exportable(config: Config) -> None:
+    """Raise CourseError where an export would write nothing worth importing: no gradebook (the
+    wrong course, or nothing released there yet: a SQLite gradebook is not created by reading
+    it), or a gradebook without students (each student is a row: no roster, nothing graded)."""
+    from nbgrader.api import Gradebook
+
+    db_url = config.CourseDirectory.db_url
+    root = course_root(config)
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise CourseError(f"no gradebook in {root}: is this the course's folder (--course)? "
+                          "`aeutils release` makes one, `aeutils grade` fills it")
+    with Gradebook(db_url) as gb:
+        if not gb.students:
+            raise CourseError(f"the gradebook of {root} lists no students, so the export would "
+                              "be empty: add the class list (`aeutils roster students.csv`) or "
+                              "grade submissions first (`aeutils grade SUBMISSIONS_DIR`)")
+
+
 def export(config: Config, out_dir: Path | None = None) -> tuple[Path, Path]:
     """Write ``grades-nbgrader.csv`` and ``grades-lms.csv`` (default: the course root)."""
     out_dir = Path(out_dir or course_root(config))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CourseError(f"--out {out_dir} is a file: give a folder to write the two CSVs in")
+    check_exportable(config)
     out_dir.mkdir(parents=True, exist_ok=True)
     full = out_dir / "grades-nbgrader.csv"
     header, table = lms_table(config, nbgrader_export(config, full))

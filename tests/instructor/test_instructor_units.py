@@ -177,3 +177,35 @@ def test_a_bad_roster_says_what_is_wrong_and_where(tmp_path, text, says):
         path.write_text(text)
     with pytest.raises(CourseError, match=re.escape(says)):
         read_roster(path)
+
+
+def test_export_says_why_it_has_nothing_to_export(fixture_course, tmp_path, capsys):
+    """`aeutils export` on a folder that is no course, on a released course with no students
+    yet, and to an --out that is a file: each an error that says what to do, and no CSV; with
+    the class list in, every student is a row and their ungraded work says 'missing'."""
+    import shutil
+
+    from aeutils.cli import main
+
+    def export(course, *more) -> tuple[int, str]:
+        code = main(["--course", str(course), "export", *more])
+        return code, capsys.readouterr().err
+
+    not_a_course = tmp_path / "elsewhere"
+    shutil.copytree(fixture_course, not_a_course, ignore=shutil.ignore_patterns("gradebook.db"))
+    code, err = export(not_a_course)
+    assert code == 2 and "no gradebook in" in err and "--course" in err, err
+    assert not (not_a_course / "gradebook.db").exists()  # reading made no empty gradebook
+    course = tmp_path / "course"
+    shutil.copytree(fixture_course, course)
+    code, err = export(course)
+    assert code == 2 and "lists no students" in err and "aeutils roster" in err, err
+    code, err = export(course, "--out", str(course / "nbgrader_config.py"))
+    assert code == 2 and "is a file" in err, err
+    assert not list(course.glob("grades-*.csv"))
+    (tmp_path / "students.csv").write_text("id,first_name\nada,Ada\nbob,Bob\n")
+    assert main(["--course", str(course), "roster", str(tmp_path / "students.csv")]) == 0
+    assert export(course)[0] == 0
+    rows = (course / "grades-lms.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["ada", "bob"]
+    assert all(r.endswith(",missing") for r in rows[1:]), rows
