@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from cpu_time import CpuTimePlugin
-from lecture_checks import LectureTimesPlugin
+from lecture_times import LectureTimesPlugin
 from spread import SEED
 from xdist_groups import xdist_group
 

@@ -227,7 +227,7 @@ class Lab:
     def kernel_cpu_seconds(self, path: str) -> float | None:
         """CPU seconds (user + sys) the kernel of ``path`` has used so far; None if its process
         is not found (a server on another machine)."""
-        from lecture_checks import process_cpu_seconds
+        from lecture_times import process_cpu_seconds
 
         kernels = [s["kernel"]["id"] for s in self.api("GET", "sessions") if s.get("path") == path]
         for proc in Path("/proc").iterdir() if kernels else []:

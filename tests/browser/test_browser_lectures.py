@@ -2,8 +2,8 @@
 
 This is where `make test` executes each lecture (once): besides what the page shows, the notebook
 is saved (outputs and widget state) and held to every check of the headless run
-(tests/lecture_checks.py), with the kernel's CPU time, counted on the reference machine, against
-the per-lecture limit.
+(tests/lecture_checks.py), and the kernel's CPU time, on the reference machine's clock
+(tests/lecture_times.py), against the per-lecture limit.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import lecture_checks
+import lecture_times
 import nbformat
 import pytest
 from jlab import FIXTURE_DIR_NAME, REPO, run_notebook
@@ -36,7 +37,7 @@ NOTEBOOKS = [f"lectures/{name}" for name in _lectures()] + [
 @pytest.mark.timeout(LECTURE_TIMEOUT + 300)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[Path(p).stem for p in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(request, lab, lab_server, screenshots, path):
-    with lecture_checks.MachineSpeed() as speed:
+    with lecture_times.MachineSpeed() as speed:
         report = run_notebook(lab, path, timeout=LECTURE_TIMEOUT)
     lab.screenshot(screenshots / f"{Path(path).stem}.png")
     moves = "; ".join(f"{m.control}: {m.before!r} -> {m.after!r}" for m in report.moves)
@@ -52,7 +53,7 @@ def test_notebook_runs_in_jupyterlab(request, lab, lab_server, screenshots, path
     saved = nbformat.read(lab_server["root"] / path, as_version=4)
     course.write_outputs(saved, lecture_checks.BUILD, Path(path).stem)
     assert cpu is not None, "the kernel's process was not found: its CPU time is unknown"
-    timed = lecture_checks.LectureTime(Path(path).stem, cpu, speed.factor)
+    timed = lecture_times.LectureTime(Path(path).stem, cpu, speed.factor)
     timed.record(request.node)
     found = lecture_checks.problems(saved, Path(path).name) + timed.problems()
     assert not found, "\n".join(found)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import lecture_checks
+import lecture_times
 import nbformat
 import pytest
 
@@ -64,12 +65,12 @@ def test_lecture_runs_headless_with_figures_and_widgets(request, path: Path):
     # The kernel is this process's child, reaped when nbclient shuts it down: its CPU time is the
     # growth of RUSAGE_CHILDREN (tests in one pytest process run one at a time).
     cpu_before = _children_cpu_seconds()
-    with lecture_checks.MachineSpeed() as speed:
+    with lecture_times.MachineSpeed() as speed:
         notebook, seconds = course.execute_notebook(path, timeout=PER_LECTURE_TIMEOUT)
     cpu = _children_cpu_seconds() - cpu_before
     course.write_outputs(notebook, lecture_checks.BUILD, path.stem)
     assert cpu > 0, "the kernel's CPU time was not measured"
-    timed = lecture_checks.LectureTime(path.stem, cpu, speed.factor)
+    timed = lecture_times.LectureTime(path.stem, cpu, speed.factor)
     timed.record(request.node)
     print(f"{path.name}: {seconds:.1f} s wall, kernel {cpu:.1f} s CPU, "
           f"{timed.reference_seconds:.1f} s on the reference machine")
@@ -94,36 +95,36 @@ def test_the_checks_of_an_executed_lecture_can_fail():
     found = "\n".join(lecture_checks.problems(broken, "broken"))
     for what in ("raised ValueError", "no image from cell", "state was not saved"):
         assert what in found, found
-    assert not lecture_checks.LectureTime("x", 50.0, speed=1.0).problems()
-    assert lecture_checks.LectureTime("x", 70.0, speed=1.0).problems()
+    assert not lecture_times.LectureTime("x", 50.0, speed=1.0).problems()
+    assert lecture_times.LectureTime("x", 70.0, speed=1.0).problems()
     # a busy or slow machine: 70 s of CPU at 0.8 of the reference speed is 56 s there
-    assert not lecture_checks.LectureTime("x", 70.0, speed=0.8).problems()
+    assert not lecture_times.LectureTime("x", 70.0, speed=0.8).problems()
     # a fast machine is held to more: 55 s at 1.2 times the reference speed is 66 s there
     assert "66 s of the reference machine's" in "".join(
-        lecture_checks.LectureTime("x", 55.0, speed=1.2).problems())
+        lecture_times.LectureTime("x", 55.0, speed=1.2).problems())
 
 
 def test_the_machine_speed_is_measured_by_the_yardstick(monkeypatch):
     """The speed is the reference over the median measure (one outlier does not move it), so
     a machine that runs the yardstick twice as long counts a lecture's CPU seconds as half."""
     measures = iter([0.087, 0.087, 5.0, 0.087, 0.087])
-    monkeypatch.setattr(lecture_checks, "YARDSTICK_REFERENCE_SECONDS", 0.0435)
-    monkeypatch.setattr(lecture_checks, "YARDSTICK_EVERY", 0.01)
-    monkeypatch.setattr(lecture_checks, "yardstick_seconds", lambda: next(measures, 0.087))
-    with lecture_checks.MachineSpeed() as speed:
+    monkeypatch.setattr(lecture_times, "YARDSTICK_REFERENCE_SECONDS", 0.0435)
+    monkeypatch.setattr(lecture_times, "YARDSTICK_EVERY", 0.01)
+    monkeypatch.setattr(lecture_times, "yardstick_seconds", lambda: next(measures, 0.087))
+    with lecture_times.MachineSpeed() as speed:
         time.sleep(0.05)
     assert len(speed.measures) >= 3
     assert speed.factor == pytest.approx(0.5)
-    assert lecture_checks.LectureTime("x", 100.0, speed.factor).reference_seconds == pytest.approx(50)
+    assert lecture_times.LectureTime("x", 100.0, speed.factor).reference_seconds == pytest.approx(50)
 
 
 def test_the_yardstick_runs_here_near_the_reference_machines_speed():
     """The real yardstick on this machine: at least a start and an end measure, and a speed
     within a factor 3 of the reference machine's (a yardstick that broke, or a reference that
     no longer matches it, is far outside)."""
-    with lecture_checks.MachineSpeed() as speed:
+    with lecture_times.MachineSpeed() as speed:
         time.sleep(0.1)
     assert len(speed.measures) >= 2
     assert 1 / 3 < speed.factor < 3, (
         f"the yardstick ran at {speed.factor:.2f} times the reference machine's speed: "
-        "re-measure YARDSTICK_REFERENCE_SECONDS (python tests/lecture_checks.py)")
+        "re-measure YARDSTICK_REFERENCE_SECONDS (python tests/lecture_times.py 04)")
