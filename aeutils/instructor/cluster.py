@@ -51,7 +51,7 @@ from traitlets.config import Configurable
 from .config import CONFIG_NAME, CourseError, course_root
 from .grade import Batch
 from .job import Job, Processes, Result, Setup, failed, job_for, run_in_process
-from .kernel_device import resolve_kernel_device
+from .kernel_device import cuda_available, resolve_kernel_device
 from .lock import SlotsBusyError, claim_slots
 from .sandbox import isolation_summary, sandbox_tool, sandbox_views
 
@@ -204,6 +204,7 @@ def worker_facts(dask_worker: Any = None) -> dict[str, Any]:
         "sandbox": tool,
         "resources": dict(dask_worker.state.total_resources),
         "nthreads": int(dask_worker.state.nthreads),
+        "cuda": cuda_available(),  # what --device auto resolves to there (place_here)
         "nbgrader": nbgrader.__version__,
         "python": sys.version.split()[0],
     }
@@ -311,6 +312,16 @@ def _workers(client: Any, wait_s: float, address: str) -> dict[str, dict[str, An
         ) from err
 
 
+def check_kernel_device(jobs: list[Job], facts: dict[str, dict[str, Any]]) -> None:
+    """``--device cuda`` where no worker sees a CUDA GPU: a CourseError before any task is sent
+    (each worker resolves the device itself, :func:`place_here`, so every task would fail there,
+    twice, and the whole class would come back failed)."""
+    if any(job.device == "cuda" for job in jobs) and not any(f.get("cuda") for f in facts.values()):
+        raise CourseError(
+            f"--device cuda: none of the {len(facts)} Dask worker(s) sees a CUDA GPU; grade with "
+            "--device auto (each worker uses its GPU when it has one) or --device cpu")
+
+
 def _failure(job: Job, err: BaseException) -> Result:
     """The failed result of a task that raised (``job``: as the main process planned it)."""
     from distributed import KilledWorker
@@ -401,6 +412,7 @@ def grade_on_cluster(address: str, config: Any, jobs: list[Job], log: Callable[[
     in_flight: dict[Any, Job] = {}
     try:
         facts = _workers(client, settings.worker_wait, address)
+        check_kernel_device(jobs, facts)
         isolate, tool = cluster_isolation(facts)
         # failed tasks are reported with the cluster's isolation, as the batch's report is
         jobs = [replace(job, isolate=isolate, tool=tool) for job in jobs]

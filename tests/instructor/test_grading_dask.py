@@ -304,6 +304,20 @@ def test_gpu_assignment_goes_to_the_gpu_worker(cluster, small_class, fixture_cou
     assert {r["grader"] for r in report["results"]} == {cluster.gpu_worker()}
 
 
+def test_device_cuda_on_a_cluster_without_a_gpu_is_refused_before_grading(cluster, small_class,
+                                                                           fixture_course):
+    """`--device cuda --scheduler`: the main machine (no GPU here) does not refuse it, the workers
+    decide; none of them sees a CUDA GPU, so the batch stops with a message before any task."""
+    cluster.ready()
+    root, subs = small_class
+    course = _course(root, fixture_course, "c_cuda")
+    proc = aeutils_cli("--course", str(course), "grade", str(subs), "--scheduler", cluster.address,
+                       "--device", "cuda", "--out", str(root / "cuda.csv"), check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "none of the 2 Dask worker(s) sees a CUDA GPU" in proc.stderr, proc.stderr
+    assert "[1/" not in proc.stderr and not (root / "cuda.csv").exists()  # no submission graded
+
+
 def test_resources_for_routes_only_gpu_assignments_and_only_when_possible():
     assert ac.resources_for("ae4_vae", ["ae4_vae"], gpu_workers=True) == {"GPU": 1}
     assert ac.resources_for("ae1_bottleneck", ["ae4_vae"], gpu_workers=True) is None

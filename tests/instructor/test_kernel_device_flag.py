@@ -80,3 +80,39 @@ def test_the_kernel_inherits_the_graders_cpu_kernel_choices_and_nothing_else(mon
     env = kernel_env(spec, box, work)
     assert (env["MKL_CBWR"], env["ATEN_CPU_CAPABILITY"]) == ("COMPATIBLE", "avx2")
     assert "SECRET_TOKEN" not in env
+
+
+def _cluster_job(tmp_path, device: str):
+    from aeutils.instructor.job import Setup, job_for
+
+    setup = Setup(template=str(tmp_path), course_root="/course", sandbox_base="/sb", work="/w",
+                  hide=(), expose=(), threads=1, isolate=False, tool=None,
+                  limits=launcher.KernelLimits(), timeout_s=60, device=device, batch="b")
+    return job_for("ann", "hw", tmp_path / "ann" / "hw", "hash", setup, "0")
+
+
+@pytest.mark.parametrize("choice, has_gpu, kernels", [
+    ("auto", False, "cpu"), ("auto", True, "cuda"), ("cpu", True, "cpu"), ("cuda", True, "cuda")])
+def test_with_a_scheduler_each_worker_resolves_the_device_itself(tmp_path, monkeypatch, choice,
+                                                                  has_gpu, kernels):
+    """`--device` with `--scheduler`: the batch sends the choice unresolved (the main machine may
+    have no GPU where the workers do), and the worker that grades resolves it for its kernels."""
+    from aeutils.instructor import cluster
+
+    monkeypatch.setattr(kernel_device, "cuda_available", lambda: has_gpu)
+    here = cluster.place_here(_cluster_job(tmp_path, choice), tmp_path / "base", tmp_path / "sb", 1)
+    assert here.device == kernels
+
+
+def test_cuda_on_a_cluster_without_a_gpu_stops_before_any_task(tmp_path, monkeypatch):
+    from aeutils.instructor import cluster
+
+    cpu_only = {"tcp://a:1": {"cuda": False}, "tcp://b:1": {"cuda": False}}
+    with pytest.raises(CourseError, match="none of the 2 Dask worker.s. sees a CUDA GPU.*--device auto"):
+        cluster.check_kernel_device([_cluster_job(tmp_path, "cuda")], cpu_only)
+    cluster.check_kernel_device([_cluster_job(tmp_path, "auto")], cpu_only)  # each uses its CPU
+    cluster.check_kernel_device([_cluster_job(tmp_path, "cuda")],
+                                {**cpu_only, "tcp://gpu:1": {"cuda": True}})
+    monkeypatch.setattr(kernel_device, "cuda_available", lambda: False)
+    with pytest.raises(CourseError, match="torch sees no CUDA GPU"):  # and a worker refuses too
+        cluster.place_here(_cluster_job(tmp_path, "cuda"), tmp_path / "base", tmp_path / "sb", 1)
