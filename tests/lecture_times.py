@@ -65,8 +65,8 @@ def yardstick_seconds() -> float:
 class MachineSpeed:
     """This machine's speed relative to the reference machine while the ``with`` block runs:
     the yardstick is measured at its start, every YARDSTICK_EVERY seconds in a thread, and at
-    its end. :attr:`factor` is 1 on the idle reference machine, below 1 on a slower or busier
-    one, above 1 on a faster one."""
+    its end. :attr:`factor` is 1 on the reference machine running one lecture and nothing else,
+    below 1 on a slower or busier one, above 1 on a faster one."""
 
     def __init__(self) -> None:
         self.measures: list[float] = []
@@ -103,7 +103,7 @@ class LectureTime:
 
     @property
     def reference_seconds(self) -> float:
-        """What the run would have taken on the idle reference machine."""
+        """What the run would have taken on the reference machine with nothing else running."""
         return self.cpu_seconds * self.speed
 
     def problems(self) -> list[str]:
