@@ -40,6 +40,8 @@ class CgroupClock:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.group = root / f"aeutils-tests-{os.getpid()}"
+        with contextlib.suppress(OSError):  # left by an earlier process with this pid, if empty
+            self.group.rmdir()
         self.group.mkdir()
         try:
             (self.group / "cgroup.procs").write_text(str(os.getpid()))
@@ -134,14 +136,25 @@ class CpuTimePlugin:
     def pytest_terminal_summary(self, terminalreporter):
         if not self.per_part:
             return
-        total = sum(self.per_part.values())
         terminalreporter.section("CPU seconds per part")
-        for part, seconds in sorted(self.per_part.items(), key=lambda kv: -kv[1]):
-            terminalreporter.write_line(f"{part:10s} {seconds:8.0f} s  {100 * seconds / total:4.0f}%")
-        terminalreporter.write_line(f"{'all':10s} {total:8.0f} s")
-        if self.clocks == {"cgroup"}:
-            terminalreporter.write_line("(every process the tests started: one cgroup per test process)")
-        else:
-            terminalreporter.write_line("(getrusage: the test processes and the children they waited "
-                                        "for; kernels, servers and sandboxes nobody waits for are "
-                                        "missing. Run as root with cgroups mounted to count them)")
+        for line in summary_lines(self.per_part, self.clocks):
+            terminalreporter.write_line(line)
+
+
+def summary_lines(per_part: dict[str, float], clocks: set[str]) -> list[str]:
+    """The summary's lines: each part's seconds and share, most first, the total, the clock used.
+    A run too short for the clock to tick (cgroup v1's ``cpuacct.usage`` is charged at the
+    scheduler's ticks, so a test of a few milliseconds may read 0 s) has no shares."""
+    total = sum(per_part.values())
+    lines = []
+    for part, seconds in sorted(per_part.items(), key=lambda kv: -kv[1]):
+        share = f"{100 * seconds / total:4.0f}%" if total > 0 else "    -"
+        lines.append(f"{part:10s} {seconds:8.0f} s  {share}")
+    lines.append(f"{'all':10s} {total:8.0f} s")
+    if clocks == {"cgroup"}:
+        lines.append("(every process the tests started: one cgroup per test process)")
+    else:
+        lines.append("(getrusage: the test processes and the children they waited for; kernels, "
+                     "servers and sandboxes nobody waits for are missing. Run as root with cgroups "
+                     "mounted to count them)")
+    return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cpu_time import summary_lines
 from xdist_groups import xdist_group
 
 TESTS = Path(__file__).resolve().parent
@@ -66,3 +67,16 @@ clock.close()
                          cwd=Path(__file__).parent).stdout.split()
     counted, waited = float(out[0]), float(out[1])
     assert counted >= 0.45 and waited < 0.3, (counted, waited)
+
+
+def test_the_cpu_summary_survives_a_run_shorter_than_a_clock_tick():
+    """cgroup v1 charges CPU time at the scheduler's ticks: a one-test run of a few milliseconds
+    reads 0 s. Its summary must still print (a ZeroDivisionError there crashed the pytest run of
+    a planted bug, which then counted as not caught)."""
+    assert summary_lines({"teaching": 0.0}, {"cgroup"}) == [
+        "teaching          0 s      -", "all               0 s",
+        "(every process the tests started: one cgroup per test process)"]
+    lines = summary_lines({"teaching": 1.0, "instructor": 3.0}, {"cgroup", "rusage"})
+    assert lines[:3] == ["instructor        3 s    75%", "teaching          1 s    25%",
+                         "all               4 s"]
+    assert lines[3].startswith("(getrusage")
