@@ -137,8 +137,9 @@ def plant(root: Path, mutant: Mutant) -> None:
 
 def outcome_of(root: Path, nodeid: str, log: Path) -> str:
     """Run one test against the package under ``root`` in a forked child: ``"passed"``,
-    ``"failed"`` (its assertions failed), ``"error"`` (setup or collection failed) or
-    ``"missing"`` (no such test); pytest's output goes to ``log``."""
+    ``"failed"`` (its assertions failed), ``"error"`` (its setup or teardown failed, or it was not
+    collected), ``"missing"`` (no such test) or ``"crashed"`` (pytest itself raised, or the child
+    died: the traceback or the signal ends the log). pytest's output goes to ``log``."""
     result = log.with_suffix(".json")
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -148,27 +149,47 @@ def outcome_of(root: Path, nodeid: str, log: Path) -> str:
             os.dup2(fd, 1)
             os.dup2(fd, 2)
             sys.path.insert(0, str(root))
-            import pytest
-
-            outcomes: dict[str, str] = {}
-
-            class Recorder:
-                def pytest_runtest_logreport(self, report):
-                    if report.failed:
-                        outcomes[report.nodeid] = "failed" if report.when == "call" else "error"
-                    elif report.when == "call":
-                        outcomes.setdefault(report.nodeid, "passed")
-
-            status = pytest.main([str(TESTS / nodeid), "-q", "-p", "no:cacheprovider",
-                                  "--rootdir", str(REPO)], plugins=[Recorder()])
-            nothing_ran = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED)
-            result.write_text(json.dumps(outcomes.get(f"tests/teaching/{nodeid}",
-                                                      "missing" if nothing_ran else "error")))
+            result.write_text(json.dumps(_child_outcome(nodeid)))
             code = 0
         finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
             os._exit(code)
-    os.waitpid(pid, 0)
-    return json.loads(result.read_text()) if result.is_file() else "error"
+    _, status = os.waitpid(pid, 0)
+    if result.is_file():
+        return json.loads(result.read_text())
+    with log.open("a") as out:
+        died = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                else f"exit status {os.waitstatus_to_exitcode(status)}")
+        out.write(f"\n[library_mutants] the child running pytest ended without an outcome: {died}\n")
+    return "crashed"
+
+
+def _child_outcome(nodeid: str) -> str:
+    """In the forked child: run the test, and say how it went (see :func:`outcome_of`)."""
+    import traceback
+
+    import pytest
+
+    outcomes: dict[str, str] = {}
+
+    class Recorder:
+        def pytest_runtest_logreport(self, report):
+            if report.failed and report.when == "call":
+                outcomes[report.nodeid] = "failed"
+            elif report.failed and outcomes.get(report.nodeid) != "failed":
+                outcomes[report.nodeid] = "error"  # setup, or teardown after a passed call
+            elif report.when == "call":
+                outcomes.setdefault(report.nodeid, "passed")
+
+    try:
+        status = pytest.main([str(TESTS / nodeid), "-q", "-p", "no:cacheprovider",
+                              "--rootdir", str(REPO)], plugins=[Recorder()])
+    except BaseException:  # a plugin's bug, not the mutant's: say so, whatever the test did
+        traceback.print_exc()
+        return "crashed"
+    nothing_ran = status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED)
+    return outcomes.get(f"tests/teaching/{nodeid}", "missing" if nothing_ran else "error")
 
 
 def run(mutants: tuple[Mutant, ...] = MUTANTS) -> list[dict]:
