@@ -35,11 +35,13 @@ def waited_cpu_seconds() -> float:
 
 
 class CgroupClock:
-    """This process moved into a new cgroup; :meth:`seconds` is the CPU time of everything in it."""
+    """This process moved into a new cgroup inside its own; :meth:`seconds` is the CPU time of
+    everything in it. Nested (a test running pytest in a child process makes one inside the
+    test's), so the outer clock counts the inner one's time too: CPU time is hierarchical."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.group = root / f"aeutils-tests-{os.getpid()}"
+        self.parent = current_cgroup(root)
+        self.group = self.parent / f"aeutils-tests-{os.getpid()}"
         with contextlib.suppress(OSError):  # left by an earlier process with this pid, if empty
             self.group.rmdir()
         self.group.mkdir()
@@ -57,10 +59,22 @@ class CgroupClock:
         return int(stat["usage_usec"]) / 1e6
 
     def close(self) -> None:
-        """Back to the root cgroup; the group goes when nothing is left in it."""
+        """Back to the cgroup this process came from; the group goes when nothing is left in it."""
         with contextlib.suppress(OSError):
-            (self.root / "cgroup.procs").write_text(str(os.getpid()))
+            (self.parent / "cgroup.procs").write_text(str(os.getpid()))
             self.group.rmdir()
+
+
+def current_cgroup(root: Path) -> Path:
+    """This process's cgroup in the hierarchy mounted at ``root`` (``/proc/self/cgroup``: cgroup
+    v1's line naming ``cpuacct``, or v2's ``0::`` line), or ``root`` where it is not found there."""
+    v1 = (root / "cpuacct.usage").is_file()
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        number, controllers, path = line.split(":", 2)
+        if ("cpuacct" in controllers.split(",")) if v1 else (number == "0" and not controllers):
+            group = root / path.lstrip("/")
+            return group if group.is_dir() else root
+    return root
 
 
 def cgroup_root() -> Path | None:

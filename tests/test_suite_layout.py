@@ -69,6 +69,34 @@ clock.close()
     assert counted >= 0.45 and waited < 0.3, (counted, waited)
 
 
+def test_a_test_process_started_by_a_test_counts_in_that_test():
+    """A test that runs pytest in a child (the planted bugs, the lectures' headless runs) makes
+    the child's clock a cgroup of its own: it must sit inside the test's cgroup, or the test's
+    part loses the child's CPU time."""
+    import subprocess
+    import sys
+
+    import pytest
+    from cpu_time import cgroup_root
+
+    if cgroup_root() is None:
+        pytest.skip("no cgroup can be made here (not root, or no cgroup mounted): getrusage is used")
+    burn = ("from cpu_time import cgroup_clock\nimport time\nclock = cgroup_clock()\n"
+            "t = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nclock.close()")
+    script = f"""
+import subprocess, sys
+from cpu_time import cgroup_clock
+clock = cgroup_clock()
+start = clock.seconds()
+subprocess.run([sys.executable, "-c", {burn!r}], check=True)
+print(clock.seconds() - start)
+clock.close()
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=TESTS).stdout
+    assert float(out) >= 0.45, out
+
+
 def test_the_cpu_summary_survives_a_run_shorter_than_a_clock_tick():
     """cgroup v1 charges CPU time at the scheduler's ticks: a one-test run of a few milliseconds
     reads 0 s. Its summary must still print (a ZeroDivisionError there crashed the pytest run of
