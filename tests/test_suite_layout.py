@@ -3,12 +3,18 @@ machine between its two pytest-xdist workers (tests/conftest.py)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from cpu_time import summary_lines
+import pytest
+from cpu_time import cgroup_root, summary_lines
 from xdist_groups import xdist_group
 
 TESTS = Path(__file__).resolve().parent
+NEEDS_CGROUP = pytest.mark.skipif(
+    cgroup_root() is None,
+    reason="no cgroup can be made here (not root, or no cgroup mounted): getrusage is used")
 #: the rooms of the house, as aeutils has them, and the suite's own tests at the top
 ROOMS = {"teaching": "aeutils' teaching modules", "grading": "aeutils.grading: what test cells use",
          "instructor": "aeutils.instructor: the nbgrader pipeline", "lectures": "lectures executed, "
@@ -34,18 +40,10 @@ def test_tests_sharing_machine_wide_state_share_a_worker():
     assert group("tests/teaching/test_data.py::test_load_digits") is None
 
 
+@NEEDS_CGROUP
 def test_the_cpu_clock_counts_processes_nobody_waits_for():
     """A sandboxed kernel is re-parented and a server outlives its test: the cgroup clock (CI)
     must count them, where getrusage does not (tests/cpu_time.py)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import pytest
-    from cpu_time import cgroup_root
-
-    if cgroup_root() is None:
-        pytest.skip("no cgroup can be made here (not root, or no cgroup mounted): getrusage is used")
     script = """
 import os, subprocess, sys, tempfile, time
 from cpu_time import cgroup_clock, waited_cpu_seconds
@@ -64,23 +62,15 @@ print(clock.seconds() - start, waited_cpu_seconds() - waited)
 clock.close()
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).parent).stdout.split()
+                         cwd=TESTS).stdout.split()
     counted, waited = float(out[0]), float(out[1])
     assert counted >= 0.45 and waited < 0.3, (counted, waited)
 
 
+@NEEDS_CGROUP
 def test_a_test_process_started_by_a_test_counts_in_that_test():
-    """A test that runs pytest in a child (the planted bugs, the lectures' headless runs) makes
-    the child's clock a cgroup of its own: it must sit inside the test's cgroup, or the test's
-    part loses the child's CPU time."""
-    import subprocess
-    import sys
-
-    import pytest
-    from cpu_time import cgroup_root
-
-    if cgroup_root() is None:
-        pytest.skip("no cgroup can be made here (not root, or no cgroup mounted): getrusage is used")
+    """A test that runs pytest in a child (the planted bugs) makes the child's clock a cgroup of
+    its own: it must sit inside the test's cgroup, or the test's part loses the child's CPU time."""
     burn = ("from cpu_time import cgroup_clock\nimport time\nclock = cgroup_clock()\n"
             "t = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nclock.close()")
     script = f"""
